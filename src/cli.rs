@@ -1,0 +1,147 @@
+//! The command line: clap derive definitions; every flag can also come from an
+//! `AWS_SECRETS_ENV_*` environment variable (how the Action and containers pass them).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Load AWS Secrets Manager secrets into an env file that its real consumer
+/// reads back exactly, masking every value in CI logs.
+#[derive(Debug, Parser)]
+#[command(name = "aws-secrets-env", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch secrets and write them to an env file (or standard output).
+    Write(WriteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WriteArgs {
+    /// Secret to load: `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`.
+    /// ID is a name, a full ARN or a partial ARN. Repeatable; one value may
+    /// hold several selectors, one per line (`#` comments and blank lines are
+    /// skipped).
+    #[arg(
+        long = "secret-id",
+        value_name = "SELECTOR",
+        env = "AWS_SECRETS_ENV_SECRET_ID",
+        required = true
+    )]
+    pub secret_ids: Vec<String>,
+
+    /// File to write (atomically, mode 0600); `-` writes to standard output.
+    #[arg(
+        long,
+        short,
+        value_name = "PATH",
+        default_value = "app.env",
+        env = "AWS_SECRETS_ENV_OUTPUT"
+    )]
+    pub output: PathBuf,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Dotenv, env = "AWS_SECRETS_ENV_FORMAT")]
+    pub format: Format,
+
+    /// Print `::add-mask::` for every value before anything else. `auto`: when
+    /// GITHUB_ACTIONS=true. `true`/`false` are accepted for always/never.
+    #[arg(long, value_enum, default_value_t = Mask::Auto, env = "AWS_SECRETS_ENV_MASK")]
+    pub mask: Mask,
+
+    /// Split JSON object secrets into one variable per key. `auto`: when the
+    /// SecretString is a JSON object; `always`: refuse anything else; `never`:
+    /// keep the whole SecretString as one variable.
+    #[arg(long, value_enum, default_value_t = ParseJson::Auto, env = "AWS_SECRETS_ENV_PARSE_JSON")]
+    pub parse_json: ParseJson,
+
+    /// Change the case of every variable name.
+    #[arg(long, value_enum, default_value_t = NameTransformation::None, env = "AWS_SECRETS_ENV_NAME_TRANSFORMATION")]
+    pub name_transformation: NameTransformation,
+
+    /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
+    #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub export_env: bool,
+
+    /// AWS region; otherwise the SDK's default chain (AWS_REGION, profile, IMDS).
+    #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `K='v'` (or `K="v"`): read identically by python-dotenv, node dotenv,
+    /// godotenv, viper, dotenvy, Docker Compose, systemd, bash and dash.
+    Dotenv,
+    /// `export K='v'`: for `source`/`.` in bash, dash and other POSIX shells.
+    Shell,
+    /// One JSON object.
+    Json,
+    /// The `$GITHUB_ENV` file syntax: a heredoc with a random delimiter per value.
+    GithubEnv,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Dotenv => "dotenv",
+            Format::Shell => "shell",
+            Format::Json => "json",
+            Format::GithubEnv => "github-env",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mask {
+    Auto,
+    #[value(alias = "true")]
+    Always,
+    #[value(alias = "false")]
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ParseJson {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NameTransformation {
+    None,
+    Uppercase,
+    Lowercase,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn mask_accepts_booleans() {
+        let cli = Cli::try_parse_from([
+            "aws-secrets-env",
+            "write",
+            "--secret-id",
+            "x",
+            "--mask",
+            "true",
+        ])
+        .unwrap();
+        let Command::Write(args) = cli.command;
+        assert_eq!(args.mask, Mask::Always);
+    }
+}

@@ -1,0 +1,194 @@
+//! Every error the tool reports. Variants carry ids, keys, paths and AWS error codes — never values.
+
+use std::path::PathBuf;
+
+/// What went wrong. `Display` is the one-line message the user sees; no variant
+/// holds a secret value, so printing any of them cannot leak one.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A selector that does not follow `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`.
+    #[error("invalid selector `{selector}`: {reason}")]
+    Selector { selector: String, reason: String },
+
+    /// Options that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+
+    #[error(
+        "secret `{id}` not found (ResourceNotFoundException){version}: check the name or ARN, the region ({region}) and the version stage or id"
+    )]
+    NotFound {
+        id: String,
+        region: String,
+        version: String,
+    },
+
+    #[error(
+        "access denied to secret `{id}` ({code}): the caller needs `secretsmanager:GetSecretValue` on it, and `kms:Decrypt` on its key if it uses a customer managed KMS key{detail}"
+    )]
+    AccessDenied {
+        id: String,
+        code: String,
+        detail: String,
+    },
+
+    #[error(
+        "secret `{id}` is scheduled for deletion (InvalidRequestException): restore it with `aws secretsmanager restore-secret --secret-id {id}` or stop selecting it"
+    )]
+    ScheduledForDeletion { id: String },
+
+    #[error(
+        "secret `{id}` could not be decrypted (DecryptionFailure): the caller needs `kms:Decrypt` on the secret's KMS key, and the key must be enabled{detail}"
+    )]
+    Decryption { id: String, detail: String },
+
+    #[error(
+        "secret `{id}`: AWS throttled the request ({code}) and retries ran out; run again later or fetch fewer secrets at once"
+    )]
+    Throttled { id: String, code: String },
+
+    #[error("secret `{id}`: AWS error {code}: {message}")]
+    Aws {
+        id: String,
+        code: String,
+        message: String,
+    },
+
+    #[error(
+        "secret `{id}`: could not reach AWS Secrets Manager ({reason}); check the network, the region and AWS_ENDPOINT_URL"
+    )]
+    Network { id: String, reason: String },
+
+    #[error(
+        "secret `{id}`: could not obtain AWS credentials or build the request ({reason}); configure credentials (environment, profile, SSO, web identity or an instance role)"
+    )]
+    Credentials { id: String, reason: String },
+
+    #[error(
+        "secret `{id}` is stored as SecretBinary, which cannot be written to an env file; store it as SecretString"
+    )]
+    Binary { id: String },
+
+    #[error("secret `{id}` has no SecretString")]
+    Empty { id: String },
+
+    #[error("secret `{id}` is not a JSON object{detail}, but {why}")]
+    NotJsonObject {
+        id: String,
+        detail: String,
+        why: &'static str,
+    },
+
+    #[error("secret `{id}` has no JSON key `{key}`")]
+    MissingKey { id: String, key: String },
+
+    #[error("variable `{name}` would come from both {first} and {second}; rename one with an alias (`ALIAS,ID`)")]
+    Collision {
+        name: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("{source_desc} gives an empty variable name; select it with an alias (`ALIAS,ID`)")]
+    EmptyName { source_desc: String },
+
+    /// An encoder cannot represent a value exactly, so it refuses rather than corrupt it.
+    #[error("format `{format}` cannot carry the value of `{key}`: it {reason}; use {suggest} instead")]
+    Refused {
+        key: String,
+        format: &'static str,
+        reason: &'static str,
+        suggest: &'static str,
+    },
+
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
+
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+
+    /// Several independent failures (e.g. three missing secrets); each is reported.
+    #[error("{} secrets failed", .0.len())]
+    Many(Vec<Error>),
+}
+
+impl Error {
+    /// The process exit code: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Selector { .. } | Error::Usage(_) => 2,
+            Error::Many(errors) if errors.iter().all(|e| e.exit_code() == 2) => 2,
+            _ => 1,
+        }
+    }
+
+    /// A short title for a GitHub `::error title=…::` annotation.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Error::Selector { .. } | Error::Usage(_) => "invalid input",
+            Error::NotFound { .. } => "secret not found",
+            Error::AccessDenied { .. } => "access denied",
+            Error::ScheduledForDeletion { .. } => "secret scheduled for deletion",
+            Error::Decryption { .. } => "KMS decryption failed",
+            Error::Throttled { .. } => "throttled",
+            Error::Aws { .. } => "AWS error",
+            Error::Network { .. } => "network failure",
+            Error::Credentials { .. } => "no AWS credentials",
+            Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",
+            Error::NotJsonObject { .. } | Error::MissingKey { .. } => "JSON secret",
+            Error::Collision { .. } | Error::EmptyName { .. } => "variable name",
+            Error::Refused { .. } => "value refused by format",
+            Error::Write { .. } | Error::Stdout(_) => "write failed",
+            Error::Runtime(_) => "internal error",
+            Error::Many(_) => "several errors",
+        }
+    }
+
+    /// The individual errors: itself, or each one of `Many`.
+    pub fn flatten(&self) -> Vec<&Error> {
+        match self {
+            Error::Many(errors) => errors.iter().flat_map(Error::flatten).collect(),
+            other => vec![other],
+        }
+    }
+}
+
+/// Text that came from outside (AWS messages, names) made safe to print on one
+/// line: control characters become spaces, so it can neither start a new log
+/// line nor, through `::`, a workflow command of its own.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace("::", ": :")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_exit_2_others_1() {
+        let usage = Error::Usage("x".into());
+        let missing = Error::Empty { id: "a".into() };
+        assert_eq!(usage.exit_code(), 2);
+        assert_eq!(missing.exit_code(), 1);
+        assert_eq!(Error::Many(vec![Error::Usage("a".into())]).exit_code(), 2);
+        assert_eq!(Error::Many(vec![usage, missing]).exit_code(), 1);
+    }
+
+    #[test]
+    fn sanitize_removes_line_breaks_and_command_markers() {
+        assert_eq!(
+            sanitize("bad\n::stop-commands::x\r"),
+            "bad : :stop-commands: :x "
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! From secrets to variables: JSON objects split into one variable per key
+//! (nested keys joined with `_`), names made valid, aliases and case applied.
+
+use crate::cli::{NameTransformation, ParseJson};
+use crate::error::Error;
+use crate::fetch::Fetched;
+use crate::secret::Secret;
+use crate::select::Selector;
+use serde_json::{Map, Value};
+
+/// One variable to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    pub value: Secret,
+    /// Where it came from, for messages and the job summary: the secret id and,
+    /// for a JSON secret, the key path. Never the value.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub parse_json: ParseJson,
+    pub transformation: NameTransformation,
+}
+
+/// The variables one selector yields from its fetched secret.
+pub fn variables(selector: &Selector, secret: &Fetched, opts: Options) -> Result<Vec<Variable>, Error> {
+    let id = &selector.id;
+    let mut out = Vec::new();
+    let mut push = |raw_name: String, value: Secret, source: String| -> Result<(), Error> {
+        let name = env_name(&raw_name, opts.transformation);
+        if name.is_empty() {
+            return Err(Error::EmptyName { source_desc: source });
+        }
+        out.push(Variable { name, value, source });
+        Ok(())
+    };
+    let text = secret.value.expose();
+
+    if let Some(key) = &selector.json_key {
+        if opts.parse_json == ParseJson::Never {
+            return Err(Error::Usage(format!(
+                "selector `{}` selects a JSON key, which --parse-json never forbids",
+                selector.raw
+            )));
+        }
+        let object = parse_object(id, text, "a JSON key was selected")?;
+        let value = lookup(&object, key).ok_or_else(|| Error::MissingKey {
+            id: id.clone(),
+            key: key.clone(),
+        })?;
+        let name = selector.alias.clone().unwrap_or_else(|| key.clone());
+        let source = format!("secret `{id}` key `{key}`");
+        return match value {
+            Value::Object(inner) => {
+                flatten_into(inner, &name, id, key, &mut push)?;
+                Ok(out)
+            }
+            leaf => {
+                push(name, leaf_text(leaf), source)?;
+                Ok(out)
+            }
+        };
+    }
+
+    let object = match opts.parse_json {
+        ParseJson::Never => None,
+        ParseJson::Auto => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(object)) => Some(object),
+            _ => None,
+        },
+        ParseJson::Always => Some(parse_object(id, text, "--parse-json always requires one")?),
+    };
+    match object {
+        Some(object) => {
+            let prefix = selector.alias.clone().unwrap_or_default();
+            flatten_into(&object, &prefix, id, "", &mut push)?;
+        }
+        None => {
+            let name = selector.alias.clone().unwrap_or_else(|| secret.name.clone());
+            push(name, secret.value.clone(), format!("secret `{id}`"))?;
+        }
+    }
+    Ok(out)
+}
+
+fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, Value>, Error> {
+    let not_object = |detail: String| Error::NotJsonObject { id: id.to_string(), detail, why };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => Ok(object),
+        // serde_json's messages give a line and column, never the text.
+        Err(e) => Err(not_object(format!(" (not valid JSON: {e})"))),
+        Ok(other) => Err(not_object(format!(" (it is a JSON {})", kind(&other)))),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A top-level key, or else a `.`-separated path into nested objects.
+fn lookup<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if let Some(value) = object.get(key) {
+        return Some(value);
+    }
+    let mut parts = key.split('.');
+    let mut value = object.get(parts.next()?)?;
+    for part in parts {
+        value = value.as_object()?.get(part)?;
+    }
+    Some(value)
+}
+
+/// Strings as they are; `null` as empty; numbers, booleans and arrays as JSON text.
+fn leaf_text(value: &Value) -> Secret {
+    match value {
+        Value::String(s) => Secret::new(s.as_str()),
+        Value::Null => Secret::default(),
+        other => Secret::new(other.to_string()),
+    }
+}
+
+/// Walks an object depth first, calling `push` for every leaf with its name
+/// (joined with `_`) and its source (the key path joined with `.`).
+fn flatten_into(
+    object: &Map<String, Value>,
+    name_prefix: &str,
+    id: &str,
+    path_prefix: &str,
+    push: &mut impl FnMut(String, Secret, String) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for (key, value) in object {
+        let name = join(name_prefix, key, '_');
+        let path = join(path_prefix, key, '.');
+        match value {
+            Value::Object(inner) => flatten_into(inner, &name, id, &path, push)?,
+            leaf => push(name, leaf_text(leaf), format!("secret `{id}` key `{path}`"))?,
+        }
+    }
+    Ok(())
+}
+
+fn join(prefix: &str, key: &str, sep: char) -> String {
+    if prefix.is_empty() { key.to_string() } else { format!("{prefix}{sep}{key}") }
+}
+
+/// The name rules: characters outside `[A-Za-z0-9_]` become `_`, a leading
+/// digit gets a `_` in front, then the transformation applies.
+pub fn env_name(raw: &str, transformation: NameTransformation) -> String {
+    let mut name: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    match transformation {
+        NameTransformation::None => name,
+        NameTransformation::Uppercase => name.to_ascii_uppercase(),
+        NameTransformation::Lowercase => name.to_ascii_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(selector: &str, name: &str, text: &str, parse_json: ParseJson) -> Result<Vec<(String, String, String)>, Error> {
+        let selector = Selector::parse(selector).unwrap();
+        let fetched = Fetched { name: name.into(), value: Secret::new(text) };
+        let opts = Options { parse_json, transformation: NameTransformation::None };
+        Ok(variables(&selector, &fetched, opts)?
+            .into_iter()
+            .map(|v| (v.name, v.value.expose().to_string(), v.source))
+            .collect())
+    }
+
+    fn pairs(v: Vec<(String, String, String)>) -> Vec<(String, String)> {
+        v.into_iter().map(|(n, v, _)| (n, v)).collect()
+    }
+
+    fn p(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn nested_objects_and_leaf_types() {
+        let text = r#"{"db":{"host":"h","port":5432,"tls":{"on":true}},"tags":["a",1],"none":null,"1x":"d","a-b":"e"}"#;
+        let got = run("app", "app", text, ParseJson::Auto).unwrap();
+        assert_eq!(
+            pairs(got.clone()),
+            p(&[("db_host", "h"), ("db_port", "5432"), ("db_tls_on", "true"), ("tags", r#"["a",1]"#),
+                ("none", ""), ("_1x", "d"), ("a_b", "e")])
+        );
+        assert_eq!(got[2].2, "secret `app` key `db.tls.on`");
+        assert_eq!(got[3].2, "secret `app` key `tags`");
+    }
+
+    #[test]
+    fn alias_prefixes_objects_and_names_plain_values() {
+        let got = run("DB,app", "app", r#"{"user":"u"}"#, ParseJson::Auto).unwrap();
+        assert_eq!(pairs(got), p(&[("DB_user", "u")]));
+        let got = run("TOKEN,app/token", "app/token", "plain", ParseJson::Auto).unwrap();
+        assert_eq!(pairs(got), p(&[("TOKEN", "plain")]));
+        let got = run("app/token", "app/token", "plain", ParseJson::Auto).unwrap();
+        assert_eq!(pairs(got), p(&[("app_token", "plain")]));
+    }
+
+    #[test]
+    fn selected_keys() {
+        let text = r#"{"user":"u","db":{"host":"h","port":1},"a.b":"dotted"}"#;
+        assert_eq!(pairs(run("app:user", "app", text, ParseJson::Auto).unwrap()), p(&[("user", "u")]));
+        assert_eq!(pairs(run("U,app:user", "app", text, ParseJson::Auto).unwrap()), p(&[("U", "u")]));
+        assert_eq!(pairs(run("app:db.host", "app", text, ParseJson::Auto).unwrap()), p(&[("db_host", "h")]));
+        assert_eq!(pairs(run("app:a.b", "app", text, ParseJson::Auto).unwrap()), p(&[("a_b", "dotted")]));
+        assert_eq!(
+            pairs(run("X,app:db", "app", text, ParseJson::Auto).unwrap()),
+            p(&[("X_host", "h"), ("X_port", "1")])
+        );
+        assert!(matches!(run("app:nope", "app", text, ParseJson::Auto), Err(Error::MissingKey { .. })));
+        assert!(matches!(run("app:user", "app", "plain", ParseJson::Auto), Err(Error::NotJsonObject { .. })));
+        assert!(matches!(run("app:user", "app", text, ParseJson::Never), Err(Error::Usage(_))));
+    }
+
+    #[test]
+    fn parse_json_modes() {
+        let text = r#"{"k":"v"}"#;
+        assert_eq!(pairs(run("app", "app", text, ParseJson::Never).unwrap()), p(&[("app", text)]));
+        assert_eq!(pairs(run("app", "app", "[1]", ParseJson::Auto).unwrap()), p(&[("app", "[1]")]));
+        let err = run("app", "app", "not json {", ParseJson::Always).unwrap_err();
+        assert!(err.to_string().contains("not valid JSON") && !err.to_string().contains("not json {"), "{err}");
+        let err = run("app", "app", r#""a string""#, ParseJson::Always).unwrap_err();
+        assert!(err.to_string().contains("JSON string"), "{err}");
+    }
+
+    #[test]
+    fn name_rules() {
+        assert_eq!(env_name("db.host-name", NameTransformation::None), "db_host_name");
+        assert_eq!(env_name("9lives", NameTransformation::Uppercase), "_9LIVES");
+        assert_eq!(env_name("Ünï", NameTransformation::Lowercase), "_n_");
+        assert!(matches!(run("app", "app", r#"{"":"v"}"#, ParseJson::Auto), Err(Error::EmptyName { .. })));
+    }
+}

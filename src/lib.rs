@@ -1,0 +1,228 @@
+//! aws-secrets-env: AWS Secrets Manager secrets into env files that their real
+//! consumers read back exactly. The modules follow the data path:
+//! cli → select → fetch → flatten → mask → render → write.
+
+pub mod cli;
+pub mod error;
+pub mod fetch;
+pub mod flatten;
+pub mod github;
+pub mod mask;
+pub mod render;
+pub mod secret;
+pub mod select;
+pub mod write;
+
+use clap::Parser;
+use cli::{Cli, Command, Format, Mask, WriteArgs};
+use error::Error;
+use fetch::{Fetched, Request};
+use flatten::Variable;
+use select::Selector;
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Parses the command line, runs it, reports errors; returns the exit code
+/// (0 success, 1 failure, 2 usage).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Write(args) => run_write(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Prints each error on its own line, and as an annotation under Actions.
+fn report(err: &Error) {
+    let mut stderr = std::io::stderr().lock();
+    let on_actions = github::active();
+    for e in err.flatten() {
+        let _ = writeln!(stderr, "aws-secrets-env: error: {e}");
+        if on_actions {
+            // Annotations go to stdout like every workflow command we print.
+            println!("{}", github::error_annotation(e));
+        }
+    }
+    let _ = std::io::stdout().flush();
+}
+
+/// The `write` command: fetch, flatten, mask, render, write.
+pub fn run_write(args: WriteArgs) -> Result<(), Error> {
+    let selectors = Selector::parse_all(&args.secret_ids)?;
+    if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
+        return Err(Error::Usage(
+            "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
+        ));
+    }
+    let masking = match args.mask {
+        Mask::Always => true,
+        Mask::Never => false,
+        Mask::Auto => github::active(),
+    };
+    let opts = flatten::Options {
+        parse_json: args.parse_json,
+        transformation: args.name_transformation,
+    };
+
+    let fetched = fetch(&selectors, args.region.clone())?;
+    let (variables, errors) = collect(&selectors, fetched, opts);
+
+    // Mask before anything else is printed — errors included.
+    if masking {
+        let mut out = std::io::stdout().lock();
+        for line in mask::mask_lines(variables.iter().map(|v| &v.value)) {
+            writeln!(out, "{line}").map_err(Error::Stdout)?;
+        }
+        out.flush().map_err(Error::Stdout)?;
+    }
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.into_iter().next().expect("one error")),
+        _ => return Err(Error::Many(errors)),
+    }
+
+    // Render everything before touching any file, so a refusal writes nothing.
+    let bytes = render::render(args.format, &variables)?;
+    let exported = if args.export_env {
+        Some(render::render(Format::GithubEnv, &variables)?)
+    } else {
+        None
+    };
+
+    let to_stdout = args.output.as_os_str() == "-";
+    let target: Option<PathBuf> = if to_stdout {
+        write::stdout(&bytes)?;
+        None
+    } else {
+        write::atomic(&args.output, &bytes)?;
+        Some(absolute(&args.output))
+    };
+    if let Some(exported) = exported {
+        github::export_env(&String::from_utf8_lossy(&exported))?;
+    }
+    github::write_outputs(target.as_deref(), &variables)?;
+    let shown = target
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "standard output".into());
+    github::write_summary(&shown, args.format.name(), &variables)?;
+    log_success(&selectors, &variables, &shown, args.format, args.export_env);
+    Ok(())
+}
+
+/// Fetches every distinct request the selectors make.
+fn fetch(
+    selectors: &[Selector],
+    region: Option<String>,
+) -> Result<HashMap<Request, Result<Fetched, Error>>, Error> {
+    let mut requests: Vec<Request> = Vec::new();
+    for s in selectors {
+        let r = Request::of(s);
+        if !requests.contains(&r) {
+            requests.push(r);
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    Ok(runtime.block_on(async {
+        let config = fetch::load_config(region).await;
+        fetch::fetch_all(&config, requests).await
+    }))
+}
+
+/// Turns fetched secrets into variables in selector order, gathering every
+/// error (each failed request once) and every name collision.
+fn collect(
+    selectors: &[Selector],
+    mut fetched: HashMap<Request, Result<Fetched, Error>>,
+    opts: flatten::Options,
+) -> (Vec<Variable>, Vec<Error>) {
+    let mut variables: Vec<Variable> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for selector in selectors {
+        let request = Request::of(selector);
+        let secret = match fetched.get(&request) {
+            Some(Ok(secret)) => secret,
+            Some(Err(_)) => {
+                if let Some(Err(e)) = fetched.remove(&request) {
+                    errors.push(e);
+                }
+                continue;
+            }
+            // Its error was reported with an earlier selector.
+            None => continue,
+        };
+        match flatten::variables(selector, secret, opts) {
+            Ok(found) => {
+                for v in found {
+                    if let Some(&i) = seen.get(&v.name) {
+                        errors.push(Error::Collision {
+                            name: v.name.clone(),
+                            first: variables[i].source.clone(),
+                            second: v.source.clone(),
+                        });
+                    } else {
+                        seen.insert(v.name.clone(), variables.len());
+                        variables.push(v);
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (variables, errors)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The closing log: names and sources, never values.
+fn log_success(
+    selectors: &[Selector],
+    variables: &[Variable],
+    target: &str,
+    format: Format,
+    exported: bool,
+) {
+    let on_actions = github::active();
+    let mut err = std::io::stderr().lock();
+    if on_actions {
+        let _ = writeln!(err, "::group::aws-secrets-env");
+    }
+    let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+    let _ = writeln!(
+        err,
+        "aws-secrets-env: wrote {} variable{} from {} selector{} to {} ({}): {}",
+        variables.len(),
+        if variables.len() == 1 { "" } else { "s" },
+        selectors.len(),
+        if selectors.len() == 1 { "" } else { "s" },
+        error::sanitize(target),
+        format.name(),
+        names.join(", "),
+    );
+    if exported {
+        let _ = writeln!(err, "aws-secrets-env: exported them to later steps through GITHUB_ENV");
+    }
+    if on_actions {
+        let _ = writeln!(err, "::endgroup::");
+    }
+}

@@ -1,0 +1,76 @@
+//! `github-env`: the `$GITHUB_ENV` file syntax of actions/runner's
+//! `FileCommandManager` — every value as a `K<<DELIM` heredoc with a fresh
+//! random delimiter, and names that would change how later steps run refused.
+
+use super::{NUL, Refusal};
+use std::hash::{BuildHasher, Hasher};
+
+const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";
+
+/// Names the runner refuses or that would change how later steps run.
+pub fn reserved(name: &str) -> bool {
+    matches!(name, "NODE_OPTIONS" | "PATH" | "BASH_ENV" | "ENV" | "CI")
+        || ["GITHUB_", "RUNNER_", "LD_", "DYLD_", "ACTIONS_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// A 128-bit random delimiter. std's `RandomState` draws its keys from the OS
+/// random source; two independent hashers give two independent 64-bit halves.
+pub fn delimiter() -> String {
+    let half = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+    format!("ghadelimiter_{:016x}{:016x}", half(), half())
+}
+
+pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
+    if reserved(name) {
+        return Err(Refusal {
+            reason: "has a name that would change how later steps run (PATH, LD_*, DYLD_*, BASH_ENV, ENV, NODE_OPTIONS, GITHUB_*, RUNNER_*, ACTIONS_*)",
+            suggest: SUGGEST,
+        });
+    }
+    if value.contains('\0') {
+        return Err(NUL);
+    }
+    if value.ends_with('\r') || value.contains("\r\n") {
+        return Err(Refusal {
+            reason: "contains CR before a line break, which Windows runners drop",
+            suggest: SUGGEST,
+        });
+    }
+    let delim = delimiter();
+    // A value containing the delimiter could end the heredoc early; with 128
+    // random bits this only happens to a value crafted after the fact.
+    if value.contains(&delim) {
+        return Err(Refusal {
+            reason: "contains the heredoc delimiter",
+            suggest: SUGGEST,
+        });
+    }
+    Ok(format!("{name}<<{delim}\n{value}\n{delim}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heredoc_with_fresh_delimiters() {
+        let a = line("K", "x\ny").unwrap();
+        let b = line("K", "x\ny").unwrap();
+        assert_ne!(a, b);
+        let (head, rest) = a.split_once('\n').unwrap();
+        let delim = head.strip_prefix("K<<").unwrap();
+        assert_eq!(delim.len(), "ghadelimiter_".len() + 32);
+        assert_eq!(rest, format!("x\ny\n{delim}"));
+    }
+
+    #[test]
+    fn refuses_names_that_change_later_steps() {
+        for name in ["PATH", "LD_PRELOAD", "NODE_OPTIONS", "GITHUB_TOKEN", "RUNNER_TEMP", "BASH_ENV"] {
+            assert!(line(name, "v").is_err(), "{name}");
+        }
+        assert!(line("DB_PATH", "v").is_ok());
+        assert!(line("K", "a\r").is_err() && line("K", "a\r\nb").is_err() && line("K", "a\rb").is_ok());
+    }
+}

@@ -1,0 +1,62 @@
+//! Rendering: variables into the bytes of one output format. Each encoder
+//! either writes a value so its consumers read back exactly those bytes, or
+//! refuses it — naming the key and the reason, never the value.
+
+mod dotenv;
+pub mod github_env;
+mod json;
+mod shell;
+
+use crate::cli::Format;
+use crate::error::Error;
+use crate::flatten::Variable;
+use crate::select::is_env_name;
+
+/// Renders every variable in `format`. The result is UTF-8 with LF line ends
+/// and a final newline (when there is any line at all).
+pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> {
+    for v in variables {
+        // Names are made valid upstream; an invalid one here is a bug, not input.
+        assert!(is_env_name(&v.name), "invalid variable name reached the renderer");
+    }
+    let text = match format {
+        Format::Dotenv => lines(variables, format, dotenv::line)?,
+        Format::Shell => lines(variables, format, shell::line)?,
+        Format::Json => json::document(variables),
+        Format::GithubEnv => lines(variables, format, github_env::line)?,
+    };
+    Ok(text.into_bytes())
+}
+
+/// One line per variable, each ending in LF.
+fn lines(
+    variables: &[Variable],
+    format: Format,
+    encode: fn(&str, &str) -> Result<String, Refusal>,
+) -> Result<String, Error> {
+    let mut out = String::new();
+    for v in variables {
+        let line = encode(&v.name, v.value.expose()).map_err(|r| Error::Refused {
+            key: v.name.clone(),
+            format: format.name(),
+            reason: r.reason,
+            suggest: r.suggest,
+        })?;
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Why an encoder cannot carry a value, and which format can.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: &'static str,
+    pub suggest: &'static str,
+}
+
+/// No environment variable can hold NUL: execve takes C strings.
+const NUL: Refusal = Refusal {
+    reason: "contains a NUL character, which no environment variable can hold",
+    suggest: "`--format json`",
+};
