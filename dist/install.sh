@@ -40,6 +40,7 @@ done
 unset _f _inherited_functions
 
 readonly TOOL=aws-secrets-env
+installed=''
 
 log() { printf '%s: %s\n' "$TOOL" "$*" >&2; }
 warn() { printf '::warning::%s: %s\n' "$TOOL" "$*"; }
@@ -75,6 +76,7 @@ finish() {
     if ! "$bin" --version >/dev/null 2>&1; then
         bail "$bin does not run on this machine (${RUNNER_OS:-?}/${RUNNER_ARCH:-?})"
     fi
+    installed=1
     log "using $bin ($3, version $2)"
     emit bin "$bin"
     emit version "$2"
@@ -91,7 +93,11 @@ if [[ -n ${AWS_SECRETS_ENV_BINARY:-} ]]; then
         *) bin=$PWD/$bin ;;
     esac
     [[ -f $bin && -x $bin ]] || bail "AWS_SECRETS_ENV_BINARY is not an executable file: $bin"
-    finish "$bin" "${AWS_SECRETS_ENV_VERSION:-unknown}" override
+    # Report what the binary says it is ("aws-secrets-env 0.1.0").
+    over_version=$("$bin" --version 2>/dev/null || true)
+    over_version=${over_version##* }
+    [[ $over_version =~ ^[0-9A-Za-z.+-]+$ ]] || over_version=unknown
+    finish "$bin" "$over_version" override
 fi
 
 # ---------------------------------------------------------------- manifest
@@ -206,22 +212,37 @@ if [[ -z $file || ! $sha =~ ^[0-9a-f]{64}$ ]]; then
 fi
 
 # ---------------------------------------------------------------- verify helpers
+if command -v sha256sum >/dev/null 2>&1; then
+    hasher=(sha256sum -b)
+elif command -v shasum >/dev/null 2>&1; then
+    hasher=(shasum -a 256 -b)
+else
+    bail "neither sha256sum nor shasum is available to verify the download"
+fi
 sha256_of() {
     local out
-    if command -v sha256sum >/dev/null 2>&1; then
-        out=$(sha256sum -b -- "$1")
-    elif command -v shasum >/dev/null 2>&1; then
-        out=$(shasum -a 256 -b -- "$1")
-    else
-        bail "neither sha256sum nor shasum is available to verify the download"
-    fi
+    out=$("${hasher[@]}" "$1") || return 1
     out=${out%% *}
     printf '%s\n' "${out#\\}"
 }
 
 tmp_root=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+cache_root=${RUNNER_TOOL_CACHE:-}
+if [[ $os == Windows ]] && command -v cygpath >/dev/null 2>&1; then
+    # GNU tar in Git Bash reads "D:\a\..." as host:path; use POSIX paths.
+    tmp_root=$(cygpath -u "$tmp_root")
+    [[ -z $cache_root ]] || cache_root=$(cygpath -u "$cache_root")
+fi
 work=$(mktemp -d "$tmp_root/$TOOL-install.XXXXXXXX")
-cleanup() { rm -rf -- "$work"; }
+run_dir=''
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+    rm -rf -- "$work"
+    # Fail closed: on any error leave no binary behind.
+    if [[ -z $installed && -n $run_dir ]]; then
+        rm -rf -- "$run_dir"
+    fi
+}
 trap cleanup EXIT
 
 extract() {
@@ -233,7 +254,7 @@ extract() {
         esac
     done < <(tar -tzf "$archive")
     mkdir -p -- "$dest"
-    tar -xzf "$archive" -C "$dest" -- "$TOOL$exe" ||
+    tar -xzf "$archive" -C "$dest" "$TOOL$exe" ||
         bail "$file does not contain $TOOL$exe at its root"
     [[ -f $dest/$TOOL$exe && ! -L $dest/$TOOL$exe ]] || bail "$TOOL$exe in $file is not a regular file"
     chmod 0755 "$dest/$TOOL$exe"
@@ -242,16 +263,14 @@ extract() {
 # Tool-cache layout as @actions/tool-cache: <root>/<tool>/<version>/<arch>/
 # plus a <arch>.complete marker. Only verified archives are stored; the
 # binary is extracted afresh for every job after re-checking the archive.
-cache_root=${RUNNER_TOOL_CACHE:-}
 cache_dir=''
 if [[ -n $cache_root ]]; then
     cache_dir=$cache_root/$TOOL/$version/$target
 fi
-run_dir=$tmp_root/$TOOL-$version-$target-$$
-rm -rf -- "$run_dir"
+run_dir=$(mktemp -d "$tmp_root/$TOOL-$version.XXXXXXXX")
 
 if [[ -n $cache_dir && -f $cache_dir.complete && -f $cache_dir/$file ]]; then
-    got=$(sha256_of "$cache_dir/$file")
+    got=$(sha256_of "$cache_dir/$file") || got=''
     if [[ $got == "$sha" ]]; then
         extract "$cache_dir/$file" "$run_dir"
         finish "$run_dir/$TOOL$exe" "$version" cache
@@ -278,7 +297,7 @@ if ! curl --proto '=https' --tlsv1.2 -fsSL --retry 3 --retry-connrefused \
     echo "::endgroup::"
     bail "download failed: $url"
 fi
-got=$(sha256_of "$work/$file")
+got=$(sha256_of "$work/$file") || bail "could not hash $file"
 if [[ $got != "$sha" ]]; then
     echo "::endgroup::"
     bail "checksum mismatch for $file: expected $sha (dist/manifest.json), got $got. Nothing was installed."
@@ -299,6 +318,5 @@ if [[ -n $cache_dir ]]; then
         warn "could not write the tool cache $cache_dir; continuing without it"
     fi
 fi
-mkdir -p -- "$run_dir"
 mv -- "$work/bin/$TOOL$exe" "$run_dir/$TOOL$exe"
 finish "$run_dir/$TOOL$exe" "$version" download

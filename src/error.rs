@@ -82,7 +82,9 @@ pub enum Error {
     #[error("secret `{id}` has no JSON key `{key}`")]
     MissingKey { id: String, key: String },
 
-    #[error("variable `{name}` would come from both {first} and {second}; rename one with an alias (`ALIAS,ID`)")]
+    #[error(
+        "variable `{name}` would come from both {first} and {second}; rename one with an alias (`ALIAS,ID`)"
+    )]
     Collision {
         name: String,
         first: String,
@@ -93,7 +95,9 @@ pub enum Error {
     EmptyName { source_desc: String },
 
     /// An encoder cannot represent a value exactly, so it refuses rather than corrupt it.
-    #[error("format `{format}` cannot carry the value of `{key}`: it {reason}; use {suggest} instead")]
+    #[error(
+        "format `{format}` cannot carry the value of `{key}`: it {reason}; use {suggest} instead"
+    )]
     Refused {
         key: String,
         format: &'static str,
@@ -161,12 +165,17 @@ impl Error {
 }
 
 /// Text that came from outside (AWS messages, names) made safe to print on one
-/// line: control characters become spaces, so it can neither start a new log
+/// line: control characters become spaces, runs of white space one space, so it can neither start a new log
 /// line nor, through `::`, a workflow command of its own.
 pub fn sanitize(text: &str) -> String {
-    text.chars()
+    let spaced: String = text
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
+        .collect();
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
         .replace("::", ": :")
 }
 
@@ -188,7 +197,7 @@ mod tests {
     fn sanitize_removes_line_breaks_and_command_markers() {
         assert_eq!(
             sanitize("bad\n::stop-commands::x\r"),
-            "bad : :stop-commands: :x "
+            "bad : :stop-commands: :x"
         );
     }
 }

@@ -164,7 +164,8 @@ where
             } else {
                 source_chain(&err)
             };
-            if failure.is_user() {
+            // The credential chain fails inside dispatch as an `other` error.
+            if failure.is_user() || reason.contains("credential") {
                 Error::Credentials { id, reason }
             } else {
                 Error::Network { id, reason }
@@ -188,32 +189,58 @@ where
 }
 
 /// Maps a Secrets Manager error code to a variant with advice.
-pub fn from_code(id: String, code: String, message: String, request: &Request, region: &str) -> Error {
+pub fn from_code(
+    id: String,
+    code: String,
+    message: String,
+    request: &Request,
+    region: &str,
+) -> Error {
     match code.as_str() {
         "ResourceNotFoundException" => Error::NotFound {
             id,
             region: region.to_string(),
             version: request.version_note(),
         },
-        "AccessDeniedException" | "AccessDenied" | "UnrecognizedClientException"
-        | "InvalidSignatureException" | "ExpiredTokenException" => Error::AccessDenied {
+        "AccessDeniedException"
+        | "AccessDenied"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "ExpiredTokenException" => Error::AccessDenied {
             id,
-            detail: if message.is_empty() { String::new() } else { format!(" — AWS says: {message}") },
+            detail: if message.is_empty() {
+                String::new()
+            } else {
+                format!(" — AWS says: {message}")
+            },
             code,
         },
         "DecryptionFailure" => Error::Decryption {
             id,
-            detail: if message.is_empty() { String::new() } else { format!(" — AWS says: {message}") },
+            detail: if message.is_empty() {
+                String::new()
+            } else {
+                format!(" — AWS says: {message}")
+            },
         },
-        "InvalidRequestException" if message.contains("deletion") => {
+        // AWS says "marked for deletion"; moto says "marked deleted".
+        "InvalidRequestException"
+            if message.contains("marked for deletion") || message.contains("marked deleted") =>
+        {
             Error::ScheduledForDeletion { id }
         }
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException"
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
         | "RequestLimitExceeded" => Error::Throttled { id, code },
         "" => Error::Aws {
             id,
             code: "unknown".into(),
-            message: if message.is_empty() { "no error code in the reply".into() } else { message },
+            message: if message.is_empty() {
+                "no error code in the reply".into()
+            } else {
+                message
+            },
         },
         _ => Error::Aws { id, code, message },
     }
@@ -243,28 +270,71 @@ mod tests {
     use super::*;
 
     fn req(id: &str) -> Request {
-        Request { id: id.into(), version_stage: Some("AWSPREVIOUS".into()), version_id: None }
+        Request {
+            id: id.into(),
+            version_stage: Some("AWSPREVIOUS".into()),
+            version_id: None,
+        }
     }
 
     #[test]
     fn codes_map_to_advice() {
         let r = req("app");
-        let e = from_code("app".into(), "ResourceNotFoundException".into(), String::new(), &r, "eu-west-1");
-        assert!(e.to_string().contains("at stage `AWSPREVIOUS`") && e.to_string().contains("eu-west-1"), "{e}");
-        let e = from_code("app".into(), "AccessDeniedException".into(), "not authorized".into(), &r, "x");
-        assert!(e.to_string().contains("secretsmanager:GetSecretValue") && e.to_string().contains("kms:Decrypt"));
-        let e = from_code("app".into(), "InvalidRequestException".into(),
-            "You can't perform this operation on the secret because it was marked for deletion.".into(), &r, "x");
+        let e = from_code(
+            "app".into(),
+            "ResourceNotFoundException".into(),
+            String::new(),
+            &r,
+            "eu-west-1",
+        );
+        assert!(
+            e.to_string().contains("at stage `AWSPREVIOUS`") && e.to_string().contains("eu-west-1"),
+            "{e}"
+        );
+        let e = from_code(
+            "app".into(),
+            "AccessDeniedException".into(),
+            "not authorized".into(),
+            &r,
+            "x",
+        );
+        assert!(
+            e.to_string().contains("secretsmanager:GetSecretValue")
+                && e.to_string().contains("kms:Decrypt")
+        );
+        let e = from_code(
+            "app".into(),
+            "InvalidRequestException".into(),
+            "You can't perform this operation on the secret because it was marked for deletion."
+                .into(),
+            &r,
+            "x",
+        );
         assert!(matches!(e, Error::ScheduledForDeletion { .. }));
-        let e = from_code("app".into(), "ThrottlingException".into(), "Rate exceeded".into(), &r, "x");
+        let e = from_code(
+            "app".into(),
+            "ThrottlingException".into(),
+            "Rate exceeded".into(),
+            &r,
+            "x",
+        );
         assert!(matches!(e, Error::Throttled { .. }));
-        let e = from_code("app".into(), "DecryptionFailure".into(), String::new(), &r, "x");
+        let e = from_code(
+            "app".into(),
+            "DecryptionFailure".into(),
+            String::new(),
+            &r,
+            "x",
+        );
         assert!(e.to_string().contains("kms:Decrypt"));
     }
 
     #[test]
     fn region_comes_from_arns() {
-        assert_eq!(req("arn:aws:secretsmanager:ap-south-1:1:secret:x").arn_region(), Some("ap-south-1"));
+        assert_eq!(
+            req("arn:aws:secretsmanager:ap-south-1:1:secret:x").arn_region(),
+            Some("ap-south-1")
+        );
         assert_eq!(req("plain/name").arn_region(), None);
     }
 }

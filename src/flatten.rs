@@ -25,15 +25,25 @@ pub struct Options {
 }
 
 /// The variables one selector yields from its fetched secret.
-pub fn variables(selector: &Selector, secret: &Fetched, opts: Options) -> Result<Vec<Variable>, Error> {
+pub fn variables(
+    selector: &Selector,
+    secret: &Fetched,
+    opts: Options,
+) -> Result<Vec<Variable>, Error> {
     let id = &selector.id;
     let mut out = Vec::new();
     let mut push = |raw_name: String, value: Secret, source: String| -> Result<(), Error> {
         let name = env_name(&raw_name, opts.transformation);
         if name.is_empty() {
-            return Err(Error::EmptyName { source_desc: source });
+            return Err(Error::EmptyName {
+                source_desc: source,
+            });
         }
-        out.push(Variable { name, value, source });
+        out.push(Variable {
+            name,
+            value,
+            source,
+        });
         Ok(())
     };
     let text = secret.value.expose();
@@ -78,7 +88,10 @@ pub fn variables(selector: &Selector, secret: &Fetched, opts: Options) -> Result
             flatten_into(&object, &prefix, id, "", &mut push)?;
         }
         None => {
-            let name = selector.alias.clone().unwrap_or_else(|| secret.name.clone());
+            let name = selector
+                .alias
+                .clone()
+                .unwrap_or_else(|| secret.name.clone());
             push(name, secret.value.clone(), format!("secret `{id}`"))?;
         }
     }
@@ -86,7 +99,11 @@ pub fn variables(selector: &Selector, secret: &Fetched, opts: Options) -> Result
 }
 
 fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, Value>, Error> {
-    let not_object = |detail: String| Error::NotJsonObject { id: id.to_string(), detail, why };
+    let not_object = |detail: String| Error::NotJsonObject {
+        id: id.to_string(),
+        detail,
+        why,
+    };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(object)) => Ok(object),
         // serde_json's messages give a line and column, never the text.
@@ -149,7 +166,11 @@ fn flatten_into(
 }
 
 fn join(prefix: &str, key: &str, sep: char) -> String {
-    if prefix.is_empty() { key.to_string() } else { format!("{prefix}{sep}{key}") }
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}{sep}{key}")
+    }
 }
 
 /// The name rules: characters outside `[A-Za-z0-9_]` become `_`, a leading
@@ -157,7 +178,13 @@ fn join(prefix: &str, key: &str, sep: char) -> String {
 pub fn env_name(raw: &str, transformation: NameTransformation) -> String {
     let mut name: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
@@ -173,10 +200,21 @@ pub fn env_name(raw: &str, transformation: NameTransformation) -> String {
 mod tests {
     use super::*;
 
-    fn run(selector: &str, name: &str, text: &str, parse_json: ParseJson) -> Result<Vec<(String, String, String)>, Error> {
+    fn run(
+        selector: &str,
+        name: &str,
+        text: &str,
+        parse_json: ParseJson,
+    ) -> Result<Vec<(String, String, String)>, Error> {
         let selector = Selector::parse(selector).unwrap();
-        let fetched = Fetched { name: name.into(), value: Secret::new(text) };
-        let opts = Options { parse_json, transformation: NameTransformation::None };
+        let fetched = Fetched {
+            name: name.into(),
+            value: Secret::new(text),
+        };
+        let opts = Options {
+            parse_json,
+            transformation: NameTransformation::None,
+        };
         Ok(variables(&selector, &fetched, opts)?
             .into_iter()
             .map(|v| (v.name, v.value.expose().to_string(), v.source))
@@ -188,7 +226,10 @@ mod tests {
     }
 
     fn p(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        items
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -197,8 +238,15 @@ mod tests {
         let got = run("app", "app", text, ParseJson::Auto).unwrap();
         assert_eq!(
             pairs(got.clone()),
-            p(&[("db_host", "h"), ("db_port", "5432"), ("db_tls_on", "true"), ("tags", r#"["a",1]"#),
-                ("none", ""), ("_1x", "d"), ("a_b", "e")])
+            p(&[
+                ("db_host", "h"),
+                ("db_port", "5432"),
+                ("db_tls_on", "true"),
+                ("tags", r#"["a",1]"#),
+                ("none", ""),
+                ("_1x", "d"),
+                ("a_b", "e")
+            ])
         );
         assert_eq!(got[2].2, "secret `app` key `db.tls.on`");
         assert_eq!(got[3].2, "secret `app` key `tags`");
@@ -217,35 +265,71 @@ mod tests {
     #[test]
     fn selected_keys() {
         let text = r#"{"user":"u","db":{"host":"h","port":1},"a.b":"dotted"}"#;
-        assert_eq!(pairs(run("app:user", "app", text, ParseJson::Auto).unwrap()), p(&[("user", "u")]));
-        assert_eq!(pairs(run("U,app:user", "app", text, ParseJson::Auto).unwrap()), p(&[("U", "u")]));
-        assert_eq!(pairs(run("app:db.host", "app", text, ParseJson::Auto).unwrap()), p(&[("db_host", "h")]));
-        assert_eq!(pairs(run("app:a.b", "app", text, ParseJson::Auto).unwrap()), p(&[("a_b", "dotted")]));
+        assert_eq!(
+            pairs(run("app:user", "app", text, ParseJson::Auto).unwrap()),
+            p(&[("user", "u")])
+        );
+        assert_eq!(
+            pairs(run("U,app:user", "app", text, ParseJson::Auto).unwrap()),
+            p(&[("U", "u")])
+        );
+        assert_eq!(
+            pairs(run("app:db.host", "app", text, ParseJson::Auto).unwrap()),
+            p(&[("db_host", "h")])
+        );
+        assert_eq!(
+            pairs(run("app:a.b", "app", text, ParseJson::Auto).unwrap()),
+            p(&[("a_b", "dotted")])
+        );
         assert_eq!(
             pairs(run("X,app:db", "app", text, ParseJson::Auto).unwrap()),
             p(&[("X_host", "h"), ("X_port", "1")])
         );
-        assert!(matches!(run("app:nope", "app", text, ParseJson::Auto), Err(Error::MissingKey { .. })));
-        assert!(matches!(run("app:user", "app", "plain", ParseJson::Auto), Err(Error::NotJsonObject { .. })));
-        assert!(matches!(run("app:user", "app", text, ParseJson::Never), Err(Error::Usage(_))));
+        assert!(matches!(
+            run("app:nope", "app", text, ParseJson::Auto),
+            Err(Error::MissingKey { .. })
+        ));
+        assert!(matches!(
+            run("app:user", "app", "plain", ParseJson::Auto),
+            Err(Error::NotJsonObject { .. })
+        ));
+        assert!(matches!(
+            run("app:user", "app", text, ParseJson::Never),
+            Err(Error::Usage(_))
+        ));
     }
 
     #[test]
     fn parse_json_modes() {
         let text = r#"{"k":"v"}"#;
-        assert_eq!(pairs(run("app", "app", text, ParseJson::Never).unwrap()), p(&[("app", text)]));
-        assert_eq!(pairs(run("app", "app", "[1]", ParseJson::Auto).unwrap()), p(&[("app", "[1]")]));
+        assert_eq!(
+            pairs(run("app", "app", text, ParseJson::Never).unwrap()),
+            p(&[("app", text)])
+        );
+        assert_eq!(
+            pairs(run("app", "app", "[1]", ParseJson::Auto).unwrap()),
+            p(&[("app", "[1]")])
+        );
         let err = run("app", "app", "not json {", ParseJson::Always).unwrap_err();
-        assert!(err.to_string().contains("not valid JSON") && !err.to_string().contains("not json {"), "{err}");
+        assert!(
+            err.to_string().contains("not valid JSON") && !err.to_string().contains("not json {"),
+            "{err}"
+        );
         let err = run("app", "app", r#""a string""#, ParseJson::Always).unwrap_err();
         assert!(err.to_string().contains("JSON string"), "{err}");
     }
 
     #[test]
     fn name_rules() {
-        assert_eq!(env_name("db.host-name", NameTransformation::None), "db_host_name");
+        assert_eq!(
+            env_name("db.host-name", NameTransformation::None),
+            "db_host_name"
+        );
         assert_eq!(env_name("9lives", NameTransformation::Uppercase), "_9LIVES");
         assert_eq!(env_name("Ünï", NameTransformation::Lowercase), "_n_");
-        assert!(matches!(run("app", "app", r#"{"":"v"}"#, ParseJson::Auto), Err(Error::EmptyName { .. })));
+        assert!(matches!(
+            run("app", "app", r#"{"":"v"}"#, ParseJson::Auto),
+            Err(Error::EmptyName { .. })
+        ));
     }
 }

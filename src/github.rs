@@ -36,8 +36,15 @@ fn append(var: &str, text: &str) -> Result<(), Error> {
         return Ok(());
     };
     let path = Path::new(&path);
-    let fail = |source| Error::Write { path: path.to_path_buf(), source };
-    let mut file = std::fs::OpenOptions::new().append(true).create(true).open(path).map_err(fail)?;
+    let fail = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(fail)?;
     file.write_all(text.as_bytes()).map_err(fail)?;
     file.flush().map_err(fail)
 }
@@ -56,8 +63,7 @@ fn heredoc(name: &str, value: &str) -> String {
 pub fn write_outputs(path: Option<&Path>, variables: &[Variable]) -> Result<(), Error> {
     let keys: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     let path = path.map(|p| p.display().to_string()).unwrap_or_default();
-    let text = heredoc("path", &path)
-        + &format!("keys={}\ncount={}\n", keys.join(","), keys.len());
+    let text = heredoc("path", &path) + &format!("keys={}\ncount={}\n", keys.join(","), keys.len());
     append("GITHUB_OUTPUT", &text)
 }
 
@@ -93,9 +99,18 @@ mod tests {
 
     #[test]
     fn annotation_escapes_properties_and_data() {
-        let err = Error::NotFound { id: "a,b".into(), region: "r".into(), version: String::new() };
+        let err = Error::NotFound {
+            id: "a,b".into(),
+            region: "r".into(),
+            version: String::new(),
+        };
         let line = error_annotation(&err);
-        assert!(line.starts_with("::error title=aws-secrets-env%3A secret not found::secret `a,b` not found"), "{line}");
+        assert!(
+            line.starts_with(
+                "::error title=aws-secrets-env%3A secret not found::secret `a,b` not found"
+            ),
+            "{line}"
+        );
         assert!(!line.contains('\n'));
     }
 }

@@ -220,7 +220,10 @@ fn log_success(
         names.join(", "),
     );
     if exported {
-        let _ = writeln!(err, "aws-secrets-env: exported them to later steps through GITHUB_ENV");
+        let _ = writeln!(
+            err,
+            "aws-secrets-env: exported them to later steps through GITHUB_ENV"
+        );
     }
     if on_actions {
         let _ = writeln!(err, "::endgroup::");

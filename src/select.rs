@@ -41,7 +41,9 @@ impl Selector {
             None => (None, raw),
         };
         if rest.contains(',') {
-            return Err(bad("a secret id cannot contain `,`; only one `ALIAS,` prefix is allowed"));
+            return Err(bad(
+                "a secret id cannot contain `,`; only one `ALIAS,` prefix is allowed",
+            ));
         }
         let fields: Vec<&str> = rest.split(':').collect();
         // In an ARN the first seven `:`-separated fields are the ARN itself:
@@ -136,7 +138,10 @@ mod tests {
     fn plain_name() {
         let s = sel("simple_bank");
         assert_eq!(s.id, "simple_bank");
-        assert_eq!((s.alias, s.json_key, s.version_stage, s.version_id), (None, None, None, None));
+        assert_eq!(
+            (s.alias, s.json_key, s.version_stage, s.version_id),
+            (None, None, None, None)
+        );
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// Writes `bytes` to standard output and flushes.
 pub fn stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).map_err(Error::Stdout)
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Error::Stdout)
 }
 
 #[cfg(test)]

@@ -18,7 +18,11 @@ pub fn reserved(name: &str) -> bool {
 /// A 128-bit random delimiter. std's `RandomState` draws its keys from the OS
 /// random source; two independent hashers give two independent 64-bit halves.
 pub fn delimiter() -> String {
-    let half = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let half = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
     format!("ghadelimiter_{:016x}{:016x}", half(), half())
 }
 
@@ -67,10 +71,19 @@ mod tests {
 
     #[test]
     fn refuses_names_that_change_later_steps() {
-        for name in ["PATH", "LD_PRELOAD", "NODE_OPTIONS", "GITHUB_TOKEN", "RUNNER_TEMP", "BASH_ENV"] {
+        for name in [
+            "PATH",
+            "LD_PRELOAD",
+            "NODE_OPTIONS",
+            "GITHUB_TOKEN",
+            "RUNNER_TEMP",
+            "BASH_ENV",
+        ] {
             assert!(line(name, "v").is_err(), "{name}");
         }
         assert!(line("DB_PATH", "v").is_ok());
-        assert!(line("K", "a\r").is_err() && line("K", "a\r\nb").is_err() && line("K", "a\rb").is_ok());
+        assert!(
+            line("K", "a\r").is_err() && line("K", "a\r\nb").is_err() && line("K", "a\rb").is_ok()
+        );
     }
 }

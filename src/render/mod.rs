@@ -17,7 +17,10 @@ use crate::select::is_env_name;
 pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> {
     for v in variables {
         // Names are made valid upstream; an invalid one here is a bug, not input.
-        assert!(is_env_name(&v.name), "invalid variable name reached the renderer");
+        assert!(
+            is_env_name(&v.name),
+            "invalid variable name reached the renderer"
+        );
     }
     let text = match format {
         Format::Dotenv => lines(variables, format, dotenv::line)?,

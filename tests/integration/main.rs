@@ -1,1 +1,5 @@
-//! placeholder
+//! Integration tests: the built binary against a real moto server, its files
+//! read back by the programs that consume them.
+
+mod support;
+mod write;

@@ -13,6 +13,7 @@ Calls dotenv.dotenv_values(FILE, interpolate=True), the default users get:
 import os
 import sys
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common  # noqa: E402
 

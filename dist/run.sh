@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Validates the action's inputs and runs `aws-secrets-env write`.
+#
+#   run.sh --check   validate only (the action's first step, before any
+#                    download or build)
+#   run.sh           validate, then run the binary named by
+#                    AWS_SECRETS_ENV_INSTALLED_BIN (the install step's output)
+#
+# action.yml maps every input to an AWS_SECRETS_ENV_* variable in `env:`;
+# the binary reads those itself, and writes the step outputs (path, keys,
+# count), the job summary, the masks and $GITHUB_ENV. Input values are
+# never echoed here: a bad value is reported by name only.
+set -CeEuo pipefail
+
+mapfile -t _inherited_functions < <(compgen -A function || true)
+for _f in "${_inherited_functions[@]}"; do
+    unset -f "$_f"
+done
+unset _f _inherited_functions
+
+errors=0
+bad() {
+    printf '::error title=aws-secrets-env: invalid input::%s\n' "$*"
+    errors=$((errors + 1))
+}
+
+# check INPUT VAR ALLOWED...: exact match after lower-casing.
+check() {
+    local input=$1 var=$2 value
+    shift 2
+    value=${!var:-}
+    value=${value,,}
+    local allowed
+    for allowed in "$@"; do
+        if [[ $value == "$allowed" ]]; then
+            printf -v "$var" '%s' "$value"
+            export "${var?}"
+            return 0
+        fi
+    done
+    local IFS='|'
+    bad "input '$input' must be one of: $*"
+}
+
+# secret-id: at least one selector once comments and blank lines are gone.
+selectors=0
+while IFS= read -r line || [[ -n $line ]]; do
+    line=${line%$'\r'}
+    line=${line#"${line%%[![:space:]]*}"}
+    [[ -z $line || $line == \#* ]] && continue
+    selectors=$((selectors + 1))
+done <<<"${AWS_SECRETS_ENV_SECRET_ID:-}"
+((selectors > 0)) || bad "input 'secret-id' is required: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password'"
+
+case ${AWS_SECRETS_ENV_OUTPUT:-} in
+    '') bad "input 'output' must not be empty (default: app.env; '-' for standard output)" ;;
+    *$'\n'* | *$'\r'*) bad "input 'output' must be a single path" ;;
+esac
+check format AWS_SECRETS_ENV_FORMAT dotenv shell json github-env
+check mask AWS_SECRETS_ENV_MASK true false auto always never
+check parse-json AWS_SECRETS_ENV_PARSE_JSON auto always never
+check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase lowercase
+check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
+if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+    bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
+fi
+if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
+    bad "input 'version' must be a version such as 0.1.0, or empty for the version pinned by this action ref"
+fi
+((errors == 0)) || exit 1
+
+[[ ${1:-} == --check ]] && exit 0
+
+bin=${AWS_SECRETS_ENV_INSTALLED_BIN:-}
+if [[ -z $bin || ! -x $bin ]]; then
+    printf '::error title=aws-secrets-env::the install step did not provide a binary\n'
+    exit 1
+fi
+# An empty input means "not set": let the binary and the SDK pick defaults.
+[[ -n ${AWS_SECRETS_ENV_REGION:-} ]] || unset AWS_SECRETS_ENV_REGION
+unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
+# `output` is relative to the workspace, wherever the step runs.
+if [[ -n ${GITHUB_WORKSPACE:-} && -d ${GITHUB_WORKSPACE} ]]; then
+    cd -- "$GITHUB_WORKSPACE"
+fi
+# Like actions that write files, create the output's directory if needed.
+if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_OUTPUT == */* ]]; then
+    mkdir -p -- "${AWS_SECRETS_ENV_OUTPUT%/*}/"
+fi
+exec "$bin" write

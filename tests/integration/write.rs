@@ -1,0 +1,534 @@
+//! `write`: the seed scenario, every selector form, naming, errors, masking and
+//! the file guarantees, against moto.
+
+use crate::support::{Test, moto, read_with_python_dotenv, read_with_shell};
+use std::collections::BTreeMap;
+
+/// The seed's secret (shared/seeds/000), with a password that breaks the
+/// seed's `jq -r 'to_entries|…'` pipeline: a quote, `$`, `#` and `;`.
+const SIMPLE_BANK: &str = r#"{"DB_DRIVER":"postgres","DB_SOURCE":"postgresql://root:pa\"ss$w0rd#x;y@simple-bank.czutruo2pa5q.eu-west-1.rds.amazonaws.com:5432/simple_bank","SERVER_ADDRESS":"0.0.0.0:8080","ACCESS_TOKEN_DURATION":"15m","TOKEN_SYMMETRIC_KEY":"a3f1c9e07b2d4e6f8a1b3c5d7e9f0a2b"}"#;
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn bank() -> BTreeMap<String, String> {
+    serde_json::from_str(SIMPLE_BANK).unwrap()
+}
+
+#[test]
+fn seed_deploy_step_writes_app_env_that_bash_dash_and_python_read_back() {
+    let out = Test::new()
+        .secret("simple_bank", SIMPLE_BANK)
+        .select("simple_bank")
+        .args(["--output", "app.env"])
+        .run()
+        .success()
+        .no_leak();
+    assert_eq!(
+        out.file("app.env"),
+        "DB_DRIVER='postgres'\n\
+         DB_SOURCE='postgresql://root:pa\"ss$w0rd#x;y@simple-bank.czutruo2pa5q.eu-west-1.rds.amazonaws.com:5432/simple_bank'\n\
+         SERVER_ADDRESS='0.0.0.0:8080'\n\
+         ACCESS_TOKEN_DURATION='15m'\n\
+         TOKEN_SYMMETRIC_KEY='a3f1c9e07b2d4e6f8a1b3c5d7e9f0a2b'\n"
+    );
+    let path = out.test.path("app.env");
+    let expected = bank();
+    let names: Vec<&str> = expected.keys().map(String::as_str).collect();
+    assert_eq!(read_with_shell("bash", &path, &names), bank());
+    assert_eq!(read_with_shell("dash", &path, &names), bank());
+    assert_eq!(read_with_python_dotenv(&path), bank());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(
+        out.masks().is_empty(),
+        "masking is off outside Actions by default"
+    );
+    out.stderr_has("wrote 5 variables from 1 selector");
+}
+
+#[test]
+fn default_output_is_app_env() {
+    let out = Test::new()
+        .secret("cfg", r#"{"A":"1"}"#)
+        .select("cfg")
+        .run()
+        .success();
+    assert_eq!(out.file("app.env"), "A='1'\n");
+}
+
+#[test]
+fn shell_format_reads_back_every_tricky_value() {
+    let values = r#"{"QUOTE":"it's \"x\"","DOLLAR":"$HOME ${PATH} $(id) `id`","BACKSLASH":"a\\b\\","LINES":"one\ntwo\n","HASH":"a #b;c&d|e","SPACES":"  padded  ","CR":"a\rb","UNICODE":"пароль 密码 ✓","EMPTY":""}"#;
+    let out = Test::new()
+        .secret("tricky", values)
+        .select("tricky")
+        .args(["--format", "shell", "--output", "env.sh"])
+        .run()
+        .success()
+        .no_leak();
+    let expected: BTreeMap<String, String> = serde_json::from_str(values).unwrap();
+    let names: Vec<&str> = expected.keys().map(String::as_str).collect();
+    let path = out.test.path("env.sh");
+    assert_eq!(read_with_shell("bash", &path, &names), expected);
+    assert_eq!(read_with_shell("dash", &path, &names), expected);
+    assert!(
+        out.file("env.sh")
+            .starts_with("export QUOTE='it'\\''s \"x\"'\n")
+    );
+}
+
+#[test]
+fn dotenv_reads_back_exactly_in_bash_dash_and_python_dotenv() {
+    let values = r#"{"SQ_FREE":"p\"a$s`s#w;o&r|d","WITH_SQ":"it's fine","MULTI":"-----BEGIN KEY-----\nabc\n-----END KEY-----","SPACES":" a  b ","UNICODE":"✓ é","EMPTY":""}"#;
+    let out = Test::new()
+        .secret("dot", values)
+        .select("dot")
+        .run()
+        .success()
+        .no_leak();
+    let expected: BTreeMap<String, String> = serde_json::from_str(values).unwrap();
+    let names: Vec<&str> = expected.keys().map(String::as_str).collect();
+    let path = out.test.path("app.env");
+    assert_eq!(read_with_shell("bash", &path, &names), expected);
+    assert_eq!(read_with_shell("dash", &path, &names), expected);
+    assert_eq!(read_with_python_dotenv(&path), expected);
+}
+
+#[test]
+fn json_format_is_one_object() {
+    let out = Test::new()
+        .secret("j", SIMPLE_BANK)
+        .select("j")
+        .args(["--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let parsed: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(parsed, bank());
+}
+
+#[test]
+fn every_selector_form() {
+    let t = Test::new();
+    let name = t.name("forms");
+    let arn = moto().create(&name, r#"{"user":"u1","pass":"p1"}"#);
+    let first_version = moto()
+        .block_on(moto().client().get_secret_value().secret_id(&name).send())
+        .unwrap()
+        .version_id()
+        .unwrap()
+        .to_string();
+    moto().put(&name, r#"{"user":"u2","pass":"p2"}"#);
+    // Partial ARN: the full ARN without AWS's random 6-character suffix.
+    let partial = arn.rsplit_once('-').unwrap().0.to_string();
+    let cases: Vec<(String, BTreeMap<String, String>)> = vec![
+        (name.clone(), map(&[("user", "u2"), ("pass", "p2")])),
+        (arn.clone(), map(&[("user", "u2"), ("pass", "p2")])),
+        (format!("{partial}:user"), map(&[("user", "u2")])),
+        (format!("{name}:pass"), map(&[("pass", "p2")])),
+        (format!("P,{arn}:pass"), map(&[("P", "p2")])),
+        (
+            format!("{name}::AWSPREVIOUS"),
+            map(&[("user", "u1"), ("pass", "p1")]),
+        ),
+        (format!("{name}:user:AWSCURRENT"), map(&[("user", "u2")])),
+        (
+            format!("OLD,{name}:user::{first_version}"),
+            map(&[("OLD", "u1")]),
+        ),
+        (
+            format!("{arn}:pass:AWSPREVIOUS:{first_version}"),
+            map(&[("pass", "p1")]),
+        ),
+        (
+            format!("DB,{name}"),
+            map(&[("DB_user", "u2"), ("DB_pass", "p2")]),
+        ),
+    ];
+    for (selector, expected) in cases {
+        let out = Test::new()
+            .args([
+                "--secret-id",
+                &selector,
+                "--format",
+                "json",
+                "--output",
+                "-",
+            ])
+            .run();
+        assert_eq!(out.code, Some(0), "{selector}: {}", out.stderr);
+        let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(got, expected, "{selector}");
+    }
+}
+
+#[test]
+fn plaintext_secret_is_named_after_the_secret_or_its_alias() {
+    let t = Test::new().secret("api/token", "s3cr3t-t0ken-value");
+    let derived = t.name("api/token").replace(['-', '/'], "_");
+    let out = t
+        .select("api/token")
+        .select("TOKEN,api/token")
+        .args(["--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let expected = BTreeMap::from([
+        (derived, "s3cr3t-t0ken-value".to_string()),
+        ("TOKEN".to_string(), "s3cr3t-t0ken-value".to_string()),
+    ]);
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn nested_json_is_flattened_and_names_are_made_valid() {
+    let out = Test::new()
+        .secret(
+            "nested",
+            r#"{"db":{"host":"h","port":5432,"tls":{"on":true}},"list":[1,"a"],"nothing":null,"9lives":"cat","my-key.x":"v"}"#,
+        )
+        .select("nested")
+        .args(["--name-transformation", "uppercase", "--format", "json", "-o", "-"])
+        .run()
+        .success();
+    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        got,
+        map(&[
+            ("DB_HOST", "h"),
+            ("DB_PORT", "5432"),
+            ("DB_TLS_ON", "true"),
+            ("LIST", r#"[1,"a"]"#),
+            ("NOTHING", ""),
+            ("_9LIVES", "cat"),
+            ("MY_KEY_X", "v"),
+        ])
+    );
+    let out = Test::new()
+        .secret("lower", r#"{"Mixed_Case":"v"}"#)
+        .select("lower")
+        .args(["--name-transformation", "lowercase"])
+        .run()
+        .success();
+    assert_eq!(out.file("app.env"), "mixed_case='v'\n");
+}
+
+#[test]
+fn parse_json_modes() {
+    let t = Test::new()
+        .secret("obj", r#"{"k":"v"}"#)
+        .secret("plain", "not json at all");
+    let obj = t.name("obj");
+    let plain = t.name("plain");
+    let out = Test::new()
+        .args([
+            "--secret-id",
+            &format!("WHOLE,{obj}"),
+            "--parse-json",
+            "never",
+        ])
+        .args(["--format", "json", "-o", "-"])
+        .run()
+        .success();
+    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(got, map(&[("WHOLE", r#"{"k":"v"}"#)]));
+    Test::new()
+        .args(["--secret-id", &plain, "--parse-json", "always"])
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "secret `{plain}` is not a JSON object (not valid JSON"
+        ))
+        .no_file("app.env");
+    Test::new()
+        .args(["--secret-id", &format!("{obj}:k"), "--parse-json", "never"])
+        .run()
+        .code(2)
+        .stderr_has("--parse-json never");
+}
+
+#[test]
+fn collisions_name_both_sources_and_write_nothing() {
+    let t = Test::new()
+        .secret("a", r#"{"DB_HOST":"one"}"#)
+        .secret("b", r#"{"DB":{"HOST":"two"}}"#);
+    let (a, b) = (t.name("a"), t.name("b"));
+    std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
+    let out = t.select("a").select("b").run().failure().no_leak();
+    let out = out.stderr_has(&format!(
+        "variable `DB_HOST` would come from both secret `{a}` key `DB_HOST` and secret `{b}` key `DB.HOST`"
+    ));
+    assert_eq!(out.file("app.env"), "OLD=1\n");
+}
+
+#[test]
+fn missing_deleted_and_binary_secrets_fail_and_leave_the_file_untouched() {
+    let t = Test::new()
+        .secret("ok", r#"{"GOOD":"value-that-must-not-leak"}"#)
+        .secret("gone", "deleted-value-must-not-leak");
+    moto().delete(&t.name("gone"));
+    moto().create_binary(&t.name("bin"), &[0, 159, 146, 150]);
+    std::fs::write(t.path("app.env"), "KEEP='me'\n").unwrap();
+    let (ok, gone, bin, missing) = (
+        t.name("ok"),
+        t.name("gone"),
+        t.name("bin"),
+        t.name("missing"),
+    );
+    let out = t
+        .arg("--secret-id")
+        .arg(format!("{ok}\n{missing}\n{gone}\n{bin}"))
+        .run()
+        .failure()
+        .no_leak()
+        .stderr_has(&format!(
+            "secret `{missing}` not found (ResourceNotFoundException)"
+        ))
+        .stderr_has(&format!("secret `{gone}` is scheduled for deletion"))
+        .stderr_has(&format!("secret `{bin}` is stored as SecretBinary"));
+    assert_eq!(out.file("app.env"), "KEEP='me'\n");
+    let leftovers: Vec<_> = std::fs::read_dir(out.test.dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "a temp file was left behind");
+}
+
+#[test]
+fn missing_json_key_is_named() {
+    let t = Test::new().secret("k", r#"{"present":"x"}"#);
+    let id = t.name("k");
+    t.select("k:absent")
+        .run()
+        .failure()
+        .stderr_has(&format!("secret `{id}` has no JSON key `absent`"));
+}
+
+#[test]
+fn dotenv_refusals_name_key_and_format_and_suggest_another() {
+    let t = Test::new().secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#);
+    std::fs::write(t.path("app.env"), "PREVIOUS='1'\n").unwrap();
+    let out = t.select("r").run().failure().no_leak();
+    out.stderr_has("format `dotenv` cannot carry the value of `BAD`")
+        .stderr_has("single quote")
+        .stderr_has("use `--format shell`");
+    let t = Test::new().secret("r2", r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"a\\b"}"#);
+    for key in ["CR", "INTERP", "BS"] {
+        Test::new()
+            .args(["--secret-id", &format!("{}:{key}", t.name("r2"))])
+            .run()
+            .failure()
+            .stderr_has(&format!("cannot carry the value of `{key}`"))
+            .no_file("app.env");
+    }
+}
+
+#[test]
+fn masks_come_first_longest_first_escaped_and_per_line() {
+    let values = r#"{"DRIVER":"postgres","URL":"postgresql://u:p%41@h/db","PEM":"-----BEGIN-----\nline-two\n-----END-----","EMPTY":"","PCT":"100%\r"}"#;
+    let out = Test::new()
+        .secret("m", values)
+        .select("m")
+        .args([
+            "--mask", "always", "--format", "shell", "--output", "env.sh",
+        ])
+        .run()
+        .success()
+        .no_leak();
+    assert_eq!(
+        out.masks(),
+        [
+            "-----BEGIN-----%0Aline-two%0A-----END-----",
+            "postgresql://u:p%2541@h/db",
+            "-----BEGIN-----",
+            "-----END-----",
+            "line-two",
+            "postgres",
+            "100%25%0D",
+            "100%25",
+        ]
+    );
+    assert_eq!(out.stdout.lines().count(), 8, "only mask lines on stdout");
+    assert!(out.file("env.sh").contains("export PCT='100%\r'\n"));
+}
+
+#[test]
+fn mask_auto_follows_github_actions_and_never_disables() {
+    let t = Test::new().secret("auto", r#"{"K":"masked-value"}"#);
+    let id = t.name("auto");
+    let out = Test::new()
+        .args(["--secret-id", &id])
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .success();
+    assert_eq!(out.masks(), ["masked-value"]);
+    out.stderr_has("::group::aws-secrets-env");
+    let out = Test::new()
+        .args(["--secret-id", &id, "--mask", "never"])
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .success();
+    assert!(out.masks().is_empty());
+}
+
+#[test]
+fn masks_are_printed_even_when_the_run_fails() {
+    let t = Test::new().secret("half", r#"{"K":"fetched-value-1"}"#);
+    let (half, missing) = (t.name("half"), t.name("missing"));
+    let out = Test::new()
+        .args(["--secret-id", &half, "--secret-id", &missing])
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .failure();
+    assert_eq!(out.masks(), ["fetched-value-1"]);
+    assert!(
+        out.stdout
+            .starts_with("::add-mask::fetched-value-1\n::error title="),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn every_flag_can_come_from_the_environment() {
+    let t = Test::new().secret("e1", r#"{"a":"1"}"#).secret("e2", "two");
+    let selectors = format!(
+        "# from the action input\n{}\n\nB,{}\n",
+        t.name("e1"),
+        t.name("e2")
+    );
+    let out = t
+        .env("AWS_SECRETS_ENV_SECRET_ID", selectors)
+        .env("AWS_SECRETS_ENV_OUTPUT", "out.sh")
+        .env("AWS_SECRETS_ENV_FORMAT", "shell")
+        .env("AWS_SECRETS_ENV_NAME_TRANSFORMATION", "uppercase")
+        .env("AWS_SECRETS_ENV_MASK", "true")
+        .env("AWS_SECRETS_ENV_PARSE_JSON", "auto")
+        .env("AWS_SECRETS_ENV_REGION", "us-east-1")
+        .run()
+        .success();
+    assert_eq!(out.file("out.sh"), "export A='1'\nexport B='two'\n");
+    assert_eq!(out.masks(), ["two", "1"]);
+}
+
+#[test]
+fn region_flag_overrides_the_environment() {
+    let t = Test::new().secret("reg", r#"{"a":"1"}"#);
+    let id = t.name("reg");
+    // moto keeps secrets per region: the same name is missing in eu-west-1.
+    Test::new()
+        .args(["--secret-id", &id, "--region", "eu-west-1"])
+        .run()
+        .failure()
+        .stderr_has("the region (eu-west-1)");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    Test::new().run().code(2);
+    Test::new()
+        .args(["--secret-id", "a:b:c:d:e"])
+        .run()
+        .code(2)
+        .stderr_has("invalid selector `a:b:c:d:e`: too many `:` fields");
+    Test::new()
+        .args(["--secret-id", "bad alias,x"])
+        .run()
+        .code(2)
+        .stderr_has("the alias before `,` must be a variable name");
+    Test::new()
+        .args(["--secret-id", "x", "--format", "xml"])
+        .run()
+        .code(2);
+    Test::new()
+        .args(["--secret-id", "# only a comment"])
+        .run()
+        .code(2)
+        .stderr_has("no secret selected");
+    Test::new()
+        .args(["--secret-id", "x", "--export-env"])
+        .run()
+        .code(2)
+        .stderr_has("--export-env needs GITHUB_ENV");
+}
+
+#[test]
+fn unreachable_endpoint_and_missing_credentials_fail_clearly() {
+    let out = Test::new()
+        .args(["--secret-id", "whatever"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+        .run()
+        .failure();
+    out.stderr_has("secret `whatever`: could not reach AWS Secrets Manager")
+        .stderr_has("Connection refused");
+    let out = Test::new()
+        .args(["--secret-id", "whatever"])
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "")
+        .run()
+        .failure();
+    out.stderr_has("could not obtain AWS credentials");
+}
+
+#[test]
+fn annotations_under_github_actions() {
+    let t = Test::new();
+    let missing = t.name("nope");
+    let out = t
+        .args(["--secret-id", &missing])
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .failure();
+    assert!(
+        out.stdout.contains(&format!(
+            "::error title=aws-secrets-env%3A secret not found::secret `{missing}` not found"
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn step_outputs_summary_and_export_env() {
+    let t = Test::new().secret(
+        "gh",
+        r#"{"DB_SOURCE":"postgres://x:y@z/db","MULTI":"a\nb"}"#,
+    );
+    for f in ["gh_output", "gh_env", "summary.md"] {
+        std::fs::write(t.path(f), "").unwrap();
+    }
+    let (output, env, summary) = (t.path("gh_output"), t.path("gh_env"), t.path("summary.md"));
+    let out = t
+        .select("gh")
+        .arg("--export-env")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", output.to_str().unwrap())
+        .env("GITHUB_ENV", env.to_str().unwrap())
+        .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
+        .run()
+        .success()
+        .no_leak();
+    let app_env = out.test.path("app.env");
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let (_, path_block) = outputs.split_once("path<<").unwrap();
+    let delim = path_block.lines().next().unwrap();
+    assert!(outputs.contains(&format!("path<<{delim}\n{}\n{delim}\n", app_env.display())));
+    assert!(
+        outputs.ends_with("keys=DB_SOURCE,MULTI\ncount=2\n"),
+        "{outputs}"
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains("| `DB_SOURCE` | secret `"), "{summary}");
+    assert!(!summary.contains("postgres://"), "summary shows a value");
+    let env = std::fs::read_to_string(&env).unwrap();
+    let blocks: Vec<&str> = env.split_inclusive('\n').collect();
+    assert!(blocks[0].starts_with("DB_SOURCE<<ghadelimiter_"));
+    assert_eq!(blocks[1], "postgres://x:y@z/db\n");
+    assert!(blocks[3].starts_with("MULTI<<ghadelimiter_") && blocks[3] != blocks[0]);
+    assert_eq!(blocks[4..6].concat(), "a\nb\n");
+}
