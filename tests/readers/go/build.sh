@@ -8,7 +8,7 @@ repo="$(cd "$here/../../.." && pwd)"
 out="$repo/target/readers"
 mkdir -p "$out/gopath" "$out/gocache"
 command -v go >/dev/null || { echo "go not found: run tests/readers/install.sh" >&2; exit 2; }
-export GO111MODULE=off GOFLAGS= GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0
+export GO111MODULE=off GOFLAGS='' GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0
 export GOPATH="$out/gopath:/usr/share/gocode" GOCACHE="$out/gocache"
 for prog in godotenv gotenv viper; do
   (cd "$here/$prog" && go build -trimpath -o "$out/$prog.tmp" . && mv -f "$out/$prog.tmp" "$out/$prog")

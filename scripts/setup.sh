@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need, idempotently, on a fresh Debian
+# machine that has the Rust toolchain: system packages (python3-venv, dash),
+# and a project venv (.venv) with the pinned moto server and python-dotenv.
+# Usage: scripts/setup.sh [--minimal]   (--minimal: only what the demo needs)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    say "missing ${missing[*]} and no apt-get: install them by hand"; return 1
+  fi
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  say "apt-get install ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Python with venv support: the machine's own if it has one, else Debian's.
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  apt_install python3 python3-venv python3-pip
+fi
+if [ "${1:-}" != "--minimal" ]; then
+  apt_install dash ca-certificates
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+want = {"moto": "5.2.5", "python-dotenv": "1.2.4"}
+sys.exit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
+PY
+then
+  say "pip install -r scripts/requirements-test.txt"
+  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+say "ready: .venv/bin/moto_server $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("moto"))')"
