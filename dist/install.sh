@@ -43,9 +43,17 @@ readonly TOOL=aws-secrets-env
 installed=''
 
 log() { printf '%s: %s\n' "$TOOL" "$*" >&2; }
-warn() { printf '::warning::%s: %s\n' "$TOOL" "$*"; }
+# Workflow-command data escaping (% first, then CR and LF).
+escape_data() {
+    local s=$*
+    s=${s//'%'/%25}
+    s=${s//$'\r'/%0D}
+    s=${s//$'\n'/%0A}
+    printf '%s' "$s"
+}
+warn() { printf '::warning::%s: %s\n' "$TOOL" "$(escape_data "$*")"; }
 bail() {
-    printf '::error title=%s install failed::%s\n' "$TOOL" "$*"
+    printf '::error title=%s install failed::%s\n' "$TOOL" "$(escape_data "$*")"
     exit 1
 }
 

@@ -3,7 +3,7 @@
 #
 #   run.sh --check   validate only (the action's first step, before any
 #                    download or build)
-#   run.sh           validate, then run the binary named by
+#   run.sh           validate, then run `write` with the binary named by
 #                    AWS_SECRETS_ENV_INSTALLED_BIN (the install step's output)
 #
 # action.yml maps every input to an AWS_SECRETS_ENV_* variable in `env:`;
@@ -20,7 +20,8 @@ unset _f _inherited_functions
 
 errors=0
 bad() {
-    printf '::error title=aws-secrets-env: invalid input::%s\n' "$*"
+    # Messages are fixed text plus input names: nothing to escape.
+    printf '::error title=aws-secrets-env%%3A invalid input::%s\n' "$*"
     errors=$((errors + 1))
 }
 
@@ -56,12 +57,16 @@ case ${AWS_SECRETS_ENV_OUTPUT:-} in
     '') bad "input 'output' must not be empty (default: app.env; '-' for standard output)" ;;
     *$'\n'* | *$'\r'*) bad "input 'output' must be a single path" ;;
 esac
-check format AWS_SECRETS_ENV_FORMAT dotenv shell json github-env
+# The set of formats belongs to the binary (`aws-secrets-env write --help`);
+# check the shape here, the binary rejects unknown names (exit 2, see below).
+if [[ ! ${AWS_SECRETS_ENV_FORMAT:-} =~ ^[a-z0-9-]+$ ]]; then
+    bad "input 'format' must be a format name such as dotenv, shell, json or github-env"
+fi
 check mask AWS_SECRETS_ENV_MASK true false auto always never
 check parse-json AWS_SECRETS_ENV_PARSE_JSON auto always never
 check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase lowercase
 check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
-if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+$ ]]; then
     bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
 fi
 if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
@@ -87,4 +92,10 @@ fi
 if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_OUTPUT == */* ]]; then
     mkdir -p -- "${AWS_SECRETS_ENV_OUTPUT%/*}/"
 fi
-exec "$bin" write
+rc=0
+"$bin" write || rc=$?
+if ((rc == 2)); then
+    # clap's usage errors are plain text on stderr; make them an annotation.
+    printf '::error title=aws-secrets-env%%3A invalid input::an input was rejected by aws-secrets-env write (see the message above)\n'
+fi
+exit "$rc"

@@ -82,6 +82,12 @@ pub enum Format {
     Shell,
     /// One JSON object.
     Json,
+    /// `K=v` raw, for `docker run --env-file`: refuses what docker cannot read.
+    Docker,
+    /// `K="v"` for systemd `EnvironmentFile=` (also valid POSIX shell).
+    Systemd,
+    /// A mapping of double-quoted scalars every YAML reader takes as strings.
+    Yaml,
     /// The `$GITHUB_ENV` file syntax: a heredoc with a random delimiter per value.
     GithubEnv,
 }
@@ -92,6 +98,9 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Shell => "shell",
             Format::Json => "json",
+            Format::Docker => "docker",
+            Format::Systemd => "systemd",
+            Format::Yaml => "yaml",
             Format::GithubEnv => "github-env",
         }
     }

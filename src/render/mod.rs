@@ -2,10 +2,13 @@
 //! either writes a value so its consumers read back exactly those bytes, or
 //! refuses it — naming the key and the reason, never the value.
 
+mod docker;
 mod dotenv;
 pub mod github_env;
 mod json;
 mod shell;
+mod systemd;
+mod yaml;
 
 use crate::cli::Format;
 use crate::error::Error;
@@ -27,6 +30,9 @@ pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> 
         Format::Shell => lines(variables, format, shell::line)?,
         Format::Json => json::document(variables),
         Format::GithubEnv => lines(variables, format, github_env::line)?,
+        Format::Docker => lines(variables, format, docker::line)?,
+        Format::Systemd => lines(variables, format, systemd::line)?,
+        Format::Yaml => yaml::document(variables),
     };
     Ok(text.into_bytes())
 }

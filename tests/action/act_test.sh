@@ -13,8 +13,8 @@
 #
 # Checks: act exits 0; each assertion step of the workflow printed its
 # E2E-PASS marker (app.env written and exact, keys/count outputs, export-env
-# values exact, missing secret fails the step, bad input fails the step, a
-# second call); the failing steps reported ::error::; and no secret value,
+# values exact, missing secret, bad input and unknown format each fail their
+# step, a second call); the failing steps reported ::error::; and no secret value,
 # nor any line of the multi-line one, appears anywhere in act's log.
 # Prints "N passed, M failed" last.
 #
@@ -159,7 +159,7 @@ act_rc=0
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
-for marker in app-env outputs export-env printed missing-secret bad-input second-call; do
+for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
@@ -171,10 +171,15 @@ if grep -q '::error.*e2e/does-not-exist\|e2e/does-not-exist.*\(not found\|Resour
 else
     not_ok "missing secret reported with its id"
 fi
-if grep -q "input 'format' must be one of" "$tmp/act.log"; then
+if grep -q "::error.*input 'export-env' must be one of: true|false" "$tmp/act.log"; then
     ok "bad input reported by name"
 else
     not_ok "bad input reported by name"
+fi
+if grep -q "::error.*rejected by aws-secrets-env write" "$tmp/act.log"; then
+    ok "unknown format reported as ::error::"
+else
+    not_ok "unknown format reported as ::error::"
 fi
 if grep -q '\*\*\*' "$tmp/act.log"; then
     ok "masked values show as *** in the log"
@@ -201,10 +206,13 @@ done
 if ((leaks == 0)); then ok "no secret value in act's log"; else not_ok "no secret value in act's log ($leaks leaks)"; fi
 
 if ((failed > 0)); then
-    echo "---- act log (tail) ----"
-    tail -n 80 "$tmp/act.log"
-    # The log can only be shown once the leak check passed.
-    ((leaks == 0)) || echo "(log withheld: it contains secret values)"
+    # Show the log only when it holds no secret value (KEEP_TMP=1 keeps it).
+    if ((leaks == 0)); then
+        echo "---- act log (tail) ----"
+        tail -n 80 "$tmp/act.log"
+    else
+        echo "(act log withheld: it contains secret values; KEEP_TMP=1 keeps $tmp)"
+    fi
 fi
 echo
 echo "$passed passed, $failed failed"

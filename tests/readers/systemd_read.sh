@@ -65,7 +65,7 @@ export XDG_RUNTIME_DIR=/run/user/0 XDG_CONFIG_HOME=$tmp/config
 systemd --user --unit=reader.service </dev/null >"$tmp/manager.log" 2>&1 &
 pid=$!
 i=0
-while [ ! -e "$tmp/done" ] && [ ! -e "$tmp/failed" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done
+while [ ! -e "$tmp/done" ] && [ ! -e "$tmp/failed" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
 if [ -e "$tmp/failed" ]; then
   systemctl --user show -p Result -p ActiveState -p StatusErrno reader.service >"$tmp/show" 2>&1 || true
 fi
@@ -81,7 +81,7 @@ if [ -e "$tmp/failed" ]; then
   exit 1
 fi
 if [ ! -e "$tmp/done" ]; then
-  echo "reader: systemd --user did not run the unit within 15 s" >&2
+  echo "reader: systemd --user did not run the unit within 60 s" >&2
   cat "$tmp/manager.log" >&2 2>/dev/null || true
   exit 2
 fi

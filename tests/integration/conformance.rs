@@ -1,0 +1,414 @@
+//! Conformance: for every format F and each real consumer R of F, a value
+//! `encode_F` does not refuse must read back exactly: `R(file) == value`.
+//! The readers are the programs users run (tests/readers/README.md), set up by
+//! tests/readers/install.sh; a reader that cannot run fails the suite.
+
+use crate::support::ROOT;
+use aws_secrets_env::cli::Format;
+use aws_secrets_env::error::Error;
+use aws_secrets_env::flatten::Variable;
+use aws_secrets_env::render::render;
+use aws_secrets_env::secret::Secret;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// A consumer: how to run it, and the values it is known not to carry even
+/// when the format's rule admits them (documented reader limits, not ours).
+struct Reader {
+    name: &'static str,
+    command: &'static [&'static str],
+    /// Keys come back lowercased (viper).
+    lowercases_keys: bool,
+    /// Values this reader's version cannot carry at all; kept out of its file.
+    cannot_carry: fn(&str) -> bool,
+}
+
+fn carries_all(_: &str) -> bool {
+    false
+}
+
+/// Debian's 2019 gotenv (and viper 1.10 on top of it) predate multi-line values.
+fn multi_line(v: &str) -> bool {
+    v.contains('\n')
+}
+
+const fn reader(name: &'static str, command: &'static [&'static str]) -> Reader {
+    Reader {
+        name,
+        command,
+        lowercases_keys: false,
+        cannot_carry: carries_all,
+    }
+}
+
+const PYTHON_DOTENV: Reader = reader("python-dotenv", &["python_dotenv.py"]);
+const NODE_DOTENV: Reader = reader("node dotenv", &["node_dotenv.sh"]);
+const DOTENVX: Reader = reader("dotenvx", &["node_dotenvx.sh"]);
+const GODOTENV: Reader = reader("godotenv", &["go_godotenv.sh"]);
+const GOTENV: Reader = Reader {
+    cannot_carry: multi_line,
+    ..reader("gotenv (Debian)", &["go_gotenv.sh"])
+};
+const VIPER: Reader = Reader {
+    cannot_carry: multi_line,
+    lowercases_keys: true,
+    ..reader("viper (Debian)", &["go_viper.sh"])
+};
+const BASH: Reader = reader("bash", &["shell.sh", "bash"]);
+const DASH: Reader = reader("dash", &["shell.sh", "dash"]);
+const SYSTEMD: Reader = reader("systemd", &["systemd_read.sh"]);
+const DOCKER: Reader = reader("docker --env-file", &["docker_envfile.sh"]);
+const YAML12: Reader = reader("ruamel.yaml (YAML 1.2)", &["yaml_read.py"]);
+const YAML11: Reader = reader("PyYAML (YAML 1.1)", &["yaml11_read.py"]);
+const GITHUB_ENV: Reader = reader("actions/runner GITHUB_ENV", &["github_env.py"]);
+
+fn readers(format: Format) -> Vec<&'static Reader> {
+    match format {
+        Format::Dotenv => vec![
+            &PYTHON_DOTENV,
+            &NODE_DOTENV,
+            &DOTENVX,
+            &GODOTENV,
+            &GOTENV,
+            &VIPER,
+            &BASH,
+            &DASH,
+            &SYSTEMD,
+        ],
+        Format::Shell => vec![&BASH, &DASH],
+        Format::Systemd => vec![&SYSTEMD, &BASH, &DASH],
+        Format::Docker => vec![&DOCKER],
+        Format::Yaml => vec![&YAML12, &YAML11],
+        Format::GithubEnv => vec![&GITHUB_ENV],
+        Format::Json => vec![],
+    }
+}
+
+const FORMATS: [Format; 7] = [
+    Format::Dotenv,
+    Format::Shell,
+    Format::Docker,
+    Format::Systemd,
+    Format::Yaml,
+    Format::GithubEnv,
+    Format::Json,
+];
+
+/// Tricky values: quotes, expansions, escapes, comments, separators, line
+/// breaks, white space, non-ASCII, YAML look-alikes, workflow-command text,
+/// plus every ASCII character alone and embedded.
+fn corpus() -> Vec<String> {
+    let mut values: Vec<String> = [
+        "",
+        "plain",
+        "with space",
+        "  lead and trail  ",
+        "tab\there",
+        "it's",
+        "\"dq\"",
+        "'sq'",
+        "say \"hi\"",
+        "'\"'\"",
+        "mix'\"",
+        "a'b$c",
+        "$HOME",
+        "$",
+        "cost$",
+        "pa$$word",
+        "${HOME}",
+        "${HOME:-x}",
+        "$(id)",
+        "`id`",
+        "\\",
+        "a\\b",
+        "end\\",
+        "\\n literal",
+        "#hash",
+        "a #b",
+        "a#b",
+        "a;b",
+        "a&b|c>d<e",
+        "k=v=w",
+        "=start",
+        "{}()[]",
+        "multi\nline",
+        "trailing newline\n",
+        "\nleading newline",
+        "\n\n",
+        "cr\rhere",
+        "crlf\r\nx",
+        "trailing cr\r",
+        "unicode пароль 密码 ✓ é",
+        "emoji 🦀",
+        "\u{2028}line sep",
+        "\u{feff}bom",
+        "\u{85}nel",
+        "\u{7f}del",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\n",
+        "postgresql://root:p\"w$x#y;z@host:5432/db?sslmode=require",
+        "%0A%25",
+        "::add-mask::x",
+        "::stop-commands::t",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "~",
+        "true",
+        "0777",
+        "1e3",
+        "0x1F",
+        "1_000",
+        "2001-12-14",
+        ".inf",
+        "- item",
+        ": colon",
+        "key: value",
+        "[a, b]",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "| block",
+        "ghadelimiter_x",
+        "EOF",
+        "export",
+        "K=V",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for b in 1u8..=0x7f {
+        let c = b as char;
+        values.push(c.to_string());
+        values.push(format!("a{c}b"));
+    }
+    values.push("x".repeat(60_000));
+    values
+}
+
+fn variable(name: String, value: &str) -> Variable {
+    Variable {
+        name,
+        value: Secret::new(value),
+        source: "test".into(),
+    }
+}
+
+/// Runs one reader on one file; the parsed map, or a panic with its stderr.
+fn read(reader: &Reader, file: &Path) -> BTreeMap<String, serde_json::Value> {
+    // Two systemd user managers started at once interfere: one at a time.
+    static SYSTEMD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = (reader.name == SYSTEMD.name)
+        .then(|| SYSTEMD_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
+    let dir = Path::new(ROOT).join("tests/readers");
+    let program = dir.join(reader.command[0]);
+    let out = Command::new(&program)
+        .args(&reader.command[1..])
+        .arg(file)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} cannot run ({e}): run tests/readers/install.sh",
+                reader.name
+            )
+        });
+    match out.status.code() {
+        Some(0) => serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{} printed no JSON object: {e}", reader.name)),
+        Some(2) => panic!(
+            "{} cannot run here (exit 2): {} — run tests/readers/install.sh",
+            reader.name,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        _ => panic!(
+            "{} rejected the file: {}",
+            reader.name,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// Encodes `values` in `format` (each alone first, to learn which are
+/// refused), writes the accepted ones to one file per reader and checks that
+/// every reader gives every value back. Returns the refused indexes.
+fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
+    let mut refused = Vec::new();
+    let mut accepted = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        match render(format, &[variable(format!("V{i:03}"), value)]) {
+            Ok(_) => accepted.push(i),
+            Err(Error::Refused { key, format: f, .. }) => {
+                assert_eq!(
+                    (key.as_str(), f),
+                    (format!("V{i:03}").as_str(), format.name())
+                );
+                refused.push(i);
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    let mut failures = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    for reader in readers(format) {
+        let keep: Vec<usize> = accepted
+            .iter()
+            .copied()
+            .filter(|&i| !(reader.cannot_carry)(&values[i]))
+            .collect();
+        let vars: Vec<Variable> = keep
+            .iter()
+            .map(|&i| variable(format!("V{i:03}"), &values[i]))
+            .collect();
+        let bytes = render(format, &vars).expect("accepted one by one, accepted together");
+        let file = dir
+            .path()
+            .join(format!("{}.{}", format.name(), reader.command.join("_")));
+        std::fs::write(&file, &bytes).unwrap();
+        let got = read(reader, &file);
+        for &i in &keep {
+            let key = format!("V{i:03}");
+            let key = if reader.lowercases_keys {
+                key.to_lowercase()
+            } else {
+                key
+            };
+            let expected = serde_json::Value::String(values[i].clone());
+            match got.get(&key) {
+                Some(v) if *v == expected => {}
+                other => failures.push(format!(
+                    "{} reading {}: {key} = {:?}, read back as {:?}",
+                    reader.name,
+                    format.name(),
+                    values[i],
+                    other
+                )),
+            }
+        }
+        if got.len() != keep.len() {
+            failures.push(format!(
+                "{} reading {}: {} variables, expected {}",
+                reader.name,
+                format.name(),
+                got.len(),
+                keep.len()
+            ));
+        }
+    }
+    (refused, failures)
+}
+
+fn refused_values(values: &[String], refused: &[usize]) -> Vec<String> {
+    refused
+        .iter()
+        .map(|&i| format!("{:?}", values[i]))
+        .collect()
+}
+
+#[test]
+fn every_format_reads_back_exactly_through_its_real_consumers() {
+    let values = corpus();
+    let mut failures = Vec::new();
+    for format in FORMATS {
+        let (refused, f) = check(format, &values);
+        failures.extend(f);
+        // What each format refuses is part of its contract: pin it down.
+        let refused = refused_values(&values, &refused);
+        match format {
+            Format::Shell | Format::Systemd | Format::Yaml | Format::Json => {
+                assert!(refused.is_empty(), "{} refused {refused:?}", format.name())
+            }
+            Format::GithubEnv => assert_eq!(
+                refused,
+                ["\"crlf\\r\\nx\"", "\"trailing cr\\r\"", "\"\\r\""]
+            ),
+            Format::Docker => {
+                for r in &refused {
+                    assert!(
+                        r.contains("\\n")
+                            || r.ends_with("\\r\"")
+                            || r.starts_with("\"'")
+                            || r.starts_with("\"\\\""),
+                        "docker refused {r}"
+                    );
+                }
+                assert_eq!(refused.len(), 12, "docker refused {refused:?}");
+            }
+            Format::Dotenv => {
+                for r in &refused {
+                    assert!(
+                        r.contains("\\r")
+                            || r.contains("${")
+                            || r.contains("\\\\")
+                            || r.contains('\''),
+                        "dotenv refused {r}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Values biased toward the characters that break env files.
+fn tricky_value() -> impl Strategy<Value = String> {
+    let special = prop::sample::select(vec![
+        '\'', '"', '\\', '$', '`', '#', '=', ';', '{', '}', '(', ')', ' ', '\t', '\r', '\n', '%',
+        ':', '!', '&', '|', '*', '~', 'é', '密', '🦀', '\u{2028}', '\u{85}',
+    ]);
+    let ordinary = prop::sample::select(vec!['a', 'Z', '0', '_', '-', '.', '/', '@', 'x']);
+    prop::collection::vec(prop_oneof![3 => special, 2 => ordinary], 0..24)
+        .prop_map(|chars| chars.into_iter().collect())
+}
+
+#[test]
+fn random_values_read_back_exactly_through_every_consumer() {
+    let mut runner = TestRunner::default();
+    let values = prop::collection::vec(tricky_value(), 400)
+        .new_tree(&mut runner)
+        .unwrap()
+        .current();
+    let mut failures = Vec::new();
+    for format in FORMATS {
+        failures.extend(check(format, &values).1);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches (add them to the corpus as regressions):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+proptest! {
+    /// In process, with shrinking: dotenv output read back by the Rust
+    /// `dotenvy` crate, and JSON by serde_json.
+    #[test]
+    fn dotenv_round_trips_through_dotenvy(value in tricky_value()) {
+        if let Ok(bytes) = render(Format::Dotenv, &[variable("K".into(), &value)]) {
+            let parsed: Vec<(String, String)> = dotenvy::from_read_iter(&bytes[..])
+                .collect::<Result<_, _>>()
+                .map_err(|e| TestCaseError::fail(format!("dotenvy: {e}")))?;
+            prop_assert_eq!(parsed, vec![("K".to_string(), value)]);
+        }
+    }
+
+    #[test]
+    fn json_round_trips(value in tricky_value()) {
+        let bytes = render(Format::Json, &[variable("K".into(), &value)]).unwrap();
+        let parsed: BTreeMap<String, String> = serde_json::from_slice(&bytes).unwrap();
+        prop_assert_eq!(parsed, BTreeMap::from([("K".to_string(), value)]));
+    }
+}
