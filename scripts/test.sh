@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: installs what they need (scripts/setup.sh), then
-# rustfmt, clippy, unit and integration tests (against a moto server the
-# harness starts on 127.0.0.1).
+# rustfmt, clippy, shellcheck, unit, integration and conformance tests (against
+# a moto server the harness starts on 127.0.0.1, files read back by the real
+# consumers), and the GitHub Action's install and act end-to-end tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,4 +11,9 @@ bash scripts/setup.sh
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+shellcheck -S warning scripts/*.sh .ci/run dist/*.sh tests/action/*.sh tests/readers/*.sh tests/readers/go/build.sh
 cargo test --locked
+# The composite action: verified install against a local HTTPS release, then
+# end to end under nektos/act (host mode) against moto.
+bash tests/action/install_test.sh
+bash tests/action/act_test.sh
