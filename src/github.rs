@@ -30,6 +30,15 @@ pub fn error_annotation(err: &Error) -> String {
     )
 }
 
+/// An `::error` annotation for a command-line usage error.
+pub fn usage_annotation(message: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property("aws-secrets-env: invalid input"),
+        crate::mask::escape_data(&sanitize(message))
+    )
+}
+
 /// Appends to a runner file command (`GITHUB_OUTPUT`, `GITHUB_ENV`, ...).
 fn append(var: &str, text: &str) -> Result<(), Error> {
     let Some(path) = std::env::var_os(var) else {

@@ -31,7 +31,16 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            if !e.use_stderr() {
+                return ExitCode::SUCCESS; // --help, --version
+            }
+            if github::active() {
+                // clap's first line names the flag and the rejected input (never a secret).
+                let first = e.to_string();
+                let first = first.lines().next().unwrap_or("invalid arguments");
+                println!("{}", github::usage_annotation(first));
+            }
+            return ExitCode::from(2);
         }
     };
     let result = match cli.command {

@@ -494,6 +494,21 @@ fn annotations_under_github_actions() {
 }
 
 #[test]
+fn usage_errors_are_annotated_under_github_actions() {
+    let out = Test::new()
+        .args(["--secret-id", "x", "--format", "xml"])
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .code(2);
+    assert!(
+        out.stdout
+            .starts_with("::error title=aws-secrets-env%3A invalid input::error: invalid value 'xml' for '--format <FORMAT>'"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn step_outputs_summary_and_export_env() {
     let t = Test::new().secret(
         "gh",
