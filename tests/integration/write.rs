@@ -547,3 +547,27 @@ fn step_outputs_summary_and_export_env() {
     assert!(blocks[3].starts_with("MULTI<<ghadelimiter_") && blocks[3] != blocks[0]);
     assert_eq!(blocks[4..6].concat(), "a\nb\n");
 }
+
+#[test]
+fn docker_systemd_and_yaml_formats_through_the_binary() {
+    let t = Test::new().secret("f", r#"{"A":"it's $x","B":"yes"}"#);
+    let id = t.name("f");
+    for (format, expected) in [
+        ("docker", "A=it's $x\nB=yes\n"),
+        ("systemd", "A=\"it's \\$x\"\nB=\"yes\"\n"),
+        ("yaml", "\"A\": \"it's $x\"\n\"B\": \"yes\"\n"),
+    ] {
+        let out = Test::new()
+            .args(["--secret-id", &id, "--format", format, "--output", "out"])
+            .run()
+            .success();
+        assert_eq!(out.file("out"), expected, "{format}");
+    }
+    let t = Test::new().secret("multi", r#"{"PEM":"a\nb"}"#);
+    t.select("multi")
+        .args(["--format", "docker", "--output", "env.list"])
+        .run()
+        .failure()
+        .stderr_has("format `docker` cannot carry the value of `PEM`: it contains a line break")
+        .no_file("env.list");
+}
