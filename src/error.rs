@@ -14,21 +14,25 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    #[error(
-        "secret `{id}` not found (ResourceNotFoundException){version}: check the name or ARN, the region ({region}) and the version stage or id"
-    )]
+    /// `what` is "secret `ID`" or "parameter `NAME`"; `hint` says what to check.
+    #[error("{what} not found ({code}): {hint}")]
     NotFound {
-        id: String,
-        region: String,
-        version: String,
+        what: String,
+        code: String,
+        hint: String,
     },
 
-    #[error(
-        "access denied to secret `{id}` ({code}): the caller needs `secretsmanager:GetSecretValue` on it, and `kms:Decrypt` on its key if it uses a customer managed KMS key{detail}"
-    )]
+    #[error("selector `{selector}` matched no {kind}; end it with `?` if finding nothing is fine")]
+    NoMatch {
+        selector: String,
+        kind: &'static str,
+    },
+
+    #[error("access denied to {what} ({code}): the caller needs {actions}{detail}")]
     AccessDenied {
-        id: String,
+        what: String,
         code: String,
+        actions: &'static str,
         detail: String,
     },
 
@@ -38,31 +42,39 @@ pub enum Error {
     ScheduledForDeletion { id: String },
 
     #[error(
-        "secret `{id}` could not be decrypted (DecryptionFailure): the caller needs `kms:Decrypt` on the secret's KMS key, and the key must be enabled{detail}"
+        "{what} could not be decrypted ({code}): the caller needs `kms:Decrypt` on its KMS key, and the key must be enabled{detail}"
     )]
-    Decryption { id: String, detail: String },
+    Decryption {
+        what: String,
+        code: String,
+        detail: String,
+    },
 
     #[error(
-        "secret `{id}`: AWS throttled the request ({code}) and retries ran out; run again later or fetch fewer secrets at once"
+        "{what}: AWS throttled the request ({code}) and retries ran out; run again later or select fewer at once"
     )]
-    Throttled { id: String, code: String },
+    Throttled { what: String, code: String },
 
-    #[error("secret `{id}`: AWS error {code}: {message}")]
+    #[error("{what}: AWS error {code}: {message}")]
     Aws {
-        id: String,
+        what: String,
         code: String,
         message: String,
     },
 
     #[error(
-        "secret `{id}`: could not reach AWS Secrets Manager ({reason}); check the network, the region and AWS_ENDPOINT_URL"
+        "{what}: could not reach {service} ({reason}); check the network, the region and AWS_ENDPOINT_URL"
     )]
-    Network { id: String, reason: String },
+    Network {
+        what: String,
+        service: &'static str,
+        reason: String,
+    },
 
     #[error(
-        "secret `{id}`: could not obtain AWS credentials or build the request ({reason}); configure credentials (environment, profile, SSO, web identity or an instance role)"
+        "{what}: could not obtain AWS credentials or build the request ({reason}); configure credentials (environment, profile, SSO, web identity or an instance role)"
     )]
-    Credentials { id: String, reason: String },
+    Credentials { what: String, reason: String },
 
     #[error(
         "secret `{id}` is stored as SecretBinary, which cannot be written to an env file; store it as SecretString"
@@ -137,7 +149,7 @@ impl Error {
     pub fn title(&self) -> &'static str {
         match self {
             Error::Selector { .. } | Error::Usage(_) => "invalid input",
-            Error::NotFound { .. } => "secret not found",
+            Error::NotFound { .. } | Error::NoMatch { .. } => "not found",
             Error::AccessDenied { .. } => "access denied",
             Error::ScheduledForDeletion { .. } => "secret scheduled for deletion",
             Error::Decryption { .. } => "KMS decryption failed",

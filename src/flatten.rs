@@ -3,9 +3,9 @@
 
 use crate::cli::{NameTransformation, ParseJson};
 use crate::error::Error;
-use crate::fetch::Fetched;
+use crate::fetch::Item;
 use crate::secret::Secret;
-use crate::select::Selector;
+use crate::select::{Selector, Source};
 use serde_json::{Map, Value};
 
 /// One variable to write.
@@ -24,13 +24,12 @@ pub struct Options {
     pub transformation: NameTransformation,
 }
 
-/// The variables one selector yields from its fetched secret.
+/// The variables one selector yields from what was fetched for it.
 pub fn variables(
     selector: &Selector,
-    secret: &Fetched,
+    items: &[Item],
     opts: Options,
 ) -> Result<Vec<Variable>, Error> {
-    let id = &selector.id;
     let mut out = Vec::new();
     let mut push = |raw_name: String, value: Secret, source: String| -> Result<(), Error> {
         let name = env_name(&raw_name, opts.transformation);
@@ -46,35 +45,106 @@ pub fn variables(
         });
         Ok(())
     };
-    let text = secret.value.expose();
-
-    if let Some(key) = &selector.json_key {
-        if opts.parse_json == ParseJson::Never {
-            return Err(Error::Usage(format!(
-                "selector `{}` selects a JSON key, which --parse-json never forbids",
-                selector.raw
-            )));
+    let alias = selector.alias.as_deref();
+    match &selector.source {
+        Source::Secret {
+            json_key: Some(key),
+            id,
+            ..
+        } => {
+            let item = &items[0];
+            if opts.parse_json == ParseJson::Never {
+                return Err(Error::Usage(format!(
+                    "selector `{}` selects a JSON key, which --parse-json never forbids",
+                    selector.raw
+                )));
+            }
+            let object = parse_object(id, item.value.expose(), "a JSON key was selected")?;
+            let value = lookup(&object, key).ok_or_else(|| Error::MissingKey {
+                id: id.clone(),
+                key: key.clone(),
+            })?;
+            let name = alias.unwrap_or(key).to_string();
+            match value {
+                Value::Object(inner) => flatten_into(inner, &name, id, key, &mut push)?,
+                leaf => push(name, leaf_text(leaf), format!("secret `{id}` key `{key}`"))?,
+            }
         }
-        let object = parse_object(id, text, "a JSON key was selected")?;
-        let value = lookup(&object, key).ok_or_else(|| Error::MissingKey {
-            id: id.clone(),
-            key: key.clone(),
-        })?;
-        let name = selector.alias.clone().unwrap_or_else(|| key.clone());
-        let source = format!("secret `{id}` key `{key}`");
-        return match value {
-            Value::Object(inner) => {
-                flatten_into(inner, &name, id, key, &mut push)?;
-                Ok(out)
+        Source::Secret {
+            id, prefix: false, ..
+        } => {
+            let item = &items[0];
+            let plain = alias.unwrap_or(&item.name).to_string();
+            whole_secret(
+                id,
+                item,
+                alias.unwrap_or(""),
+                plain,
+                opts.parse_json,
+                &mut push,
+            )?;
+        }
+        Source::Secret { prefix: true, .. } => {
+            for item in items {
+                let plain = match alias {
+                    Some(a) => format!("{a}_{}", item.name),
+                    None => item.name.clone(),
+                };
+                whole_secret(
+                    &item.name,
+                    item,
+                    alias.unwrap_or(""),
+                    plain,
+                    opts.parse_json,
+                    &mut push,
+                )?;
             }
-            leaf => {
-                push(name, leaf_text(leaf), source)?;
-                Ok(out)
+        }
+        Source::Parameter { .. } => {
+            let item = &items[0];
+            // The last path segment of the name AWS returned (no `:VERSION`).
+            let last = item.name.rsplit('/').next().unwrap_or(&item.name);
+            let name = alias.unwrap_or(last).to_string();
+            push(
+                name,
+                item.value.clone(),
+                format!("parameter `{}`", item.name),
+            )?;
+        }
+        Source::ParameterPath { path } => {
+            for item in items {
+                let below = item
+                    .name
+                    .strip_prefix(path.as_str())
+                    .unwrap_or(&item.name)
+                    .trim_start_matches('/');
+                let name = match alias {
+                    Some(a) => format!("{a}_{below}"),
+                    None => below.to_string(),
+                };
+                push(
+                    name.replace('/', "_"),
+                    item.value.clone(),
+                    format!("parameter `{}`", item.name),
+                )?;
             }
-        };
+        }
     }
+    Ok(out)
+}
 
-    let object = match opts.parse_json {
+/// A whole secret: one variable per key of a JSON object (prefixed), or one
+/// variable named `plain` holding the SecretString.
+fn whole_secret(
+    id: &str,
+    item: &Item,
+    prefix: &str,
+    plain: String,
+    parse_json: ParseJson,
+    push: &mut impl FnMut(String, Secret, String) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let text = item.value.expose();
+    let object = match parse_json {
         ParseJson::Never => None,
         ParseJson::Auto => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => Some(object),
@@ -83,19 +153,9 @@ pub fn variables(
         ParseJson::Always => Some(parse_object(id, text, "--parse-json always requires one")?),
     };
     match object {
-        Some(object) => {
-            let prefix = selector.alias.clone().unwrap_or_default();
-            flatten_into(&object, &prefix, id, "", &mut push)?;
-        }
-        None => {
-            let name = selector
-                .alias
-                .clone()
-                .unwrap_or_else(|| secret.name.clone());
-            push(name, secret.value.clone(), format!("secret `{id}`"))?;
-        }
+        Some(object) => flatten_into(&object, prefix, id, "", push),
+        None => push(plain, item.value.clone(), format!("secret `{id}`")),
     }
-    Ok(out)
 }
 
 fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, Value>, Error> {
@@ -207,15 +267,15 @@ mod tests {
         parse_json: ParseJson,
     ) -> Result<Vec<(String, String, String)>, Error> {
         let selector = Selector::parse(selector).unwrap();
-        let fetched = Fetched {
+        let items = [Item {
             name: name.into(),
             value: Secret::new(text),
-        };
+        }];
         let opts = Options {
             parse_json,
             transformation: NameTransformation::None,
         };
-        Ok(variables(&selector, &fetched, opts)?
+        Ok(variables(&selector, &items, opts)?
             .into_iter()
             .map(|v| (v.name, v.value.expose().to_string(), v.source))
             .collect())
@@ -317,6 +377,64 @@ mod tests {
         );
         let err = run("app", "app", r#""a string""#, ParseJson::Always).unwrap_err();
         assert!(err.to_string().contains("JSON string"), "{err}");
+    }
+
+    fn run_items(selector: &str, items: &[(&str, &str)]) -> Vec<(String, String)> {
+        let selector = Selector::parse(selector).unwrap();
+        let items: Vec<Item> = items
+            .iter()
+            .map(|(n, v)| Item {
+                name: n.to_string(),
+                value: Secret::new(*v),
+            })
+            .collect();
+        let opts = Options {
+            parse_json: ParseJson::Auto,
+            transformation: NameTransformation::None,
+        };
+        variables(&selector, &items, opts)
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.name, v.value.expose().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn wildcards_name_plain_secrets_by_name_and_prefix_with_the_alias() {
+        let items = [("app/a", "plain"), ("app/b", r#"{"k":"v"}"#)];
+        assert_eq!(
+            run_items("app/*", &items),
+            p(&[("app_a", "plain"), ("k", "v")])
+        );
+        assert_eq!(
+            run_items("X,app/*", &items),
+            p(&[("X_app_a", "plain"), ("X_k", "v")])
+        );
+    }
+
+    #[test]
+    fn parameters_are_named_by_last_segment_or_path_below_the_prefix() {
+        assert_eq!(
+            run_items("ssm:/app/homolog/MSG", &[("/app/homolog/MSG", "hi")]),
+            p(&[("MSG", "hi")])
+        );
+        assert_eq!(
+            run_items("G,ssm:/app/homolog/MSG:2", &[("/app/homolog/MSG", "hi")]),
+            p(&[("G", "hi")])
+        );
+        let items = [
+            ("/app/homolog/MSG", "m"),
+            ("/app/homolog/db/PASSWORD", "pw"),
+            ("/app/homolog/j", r#"{"a":1}"#),
+        ];
+        assert_eq!(
+            run_items("ssm:/app/homolog/", &items),
+            p(&[("MSG", "m"), ("db_PASSWORD", "pw"), ("j", r#"{"a":1}"#)])
+        );
+        assert_eq!(
+            run_items("H,ssm:/app/homolog/", &items[..1]),
+            p(&[("H_MSG", "m")])
+        );
     }
 
     #[test]

@@ -109,15 +109,13 @@ mod tests {
     #[test]
     fn annotation_escapes_properties_and_data() {
         let err = Error::NotFound {
-            id: "a,b".into(),
-            region: "r".into(),
-            version: String::new(),
+            what: "secret `a,b`".into(),
+            code: "ResourceNotFoundException".into(),
+            hint: "check".into(),
         };
         let line = error_annotation(&err);
         assert!(
-            line.starts_with(
-                "::error title=aws-secrets-env%3A secret not found::secret `a,b` not found"
-            ),
+            line.starts_with("::error title=aws-secrets-env%3A not found::secret `a,b` not found"),
             "{line}"
         );
         assert!(!line.contains('\n'));

@@ -16,7 +16,7 @@ pub mod write;
 use clap::Parser;
 use cli::{Cli, Command, Format, Mask, WriteArgs};
 use error::Error;
-use fetch::{Fetched, Request};
+use fetch::{Request, Results};
 use flatten::Variable;
 use select::Selector;
 use std::collections::HashMap;
@@ -88,7 +88,7 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
     };
 
     let fetched = fetch(&selectors, args.region.clone())?;
-    let (variables, errors) = collect(&selectors, fetched, opts);
+    let (variables, errors, skipped) = collect(&selectors, fetched, opts);
 
     // Mask before anything else is printed — errors included.
     if masking {
@@ -97,6 +97,12 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
             writeln!(out, "{line}").map_err(Error::Stdout)?;
         }
         out.flush().map_err(Error::Stdout)?;
+    }
+    for selector in skipped {
+        eprintln!(
+            "aws-secrets-env: optional selector `{}` found nothing; skipped",
+            error::sanitize(&selector.raw)
+        );
     }
     match errors.len() {
         0 => {}
@@ -134,10 +140,7 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
 }
 
 /// Fetches every distinct request the selectors make.
-fn fetch(
-    selectors: &[Selector],
-    region: Option<String>,
-) -> Result<HashMap<Request, Result<Fetched, Error>>, Error> {
+fn fetch(selectors: &[Selector], region: Option<String>) -> Result<Results, Error> {
     let mut requests: Vec<Request> = Vec::new();
     for s in selectors {
         let r = Request::of(s);
@@ -155,20 +158,26 @@ fn fetch(
     }))
 }
 
-/// Turns fetched secrets into variables in selector order, gathering every
-/// error (each failed request once) and every name collision.
+/// Turns fetched values into variables in selector order, gathering every
+/// error (each failed request once) and every name collision. Optional
+/// selectors whose request found nothing are returned as skipped.
 fn collect(
     selectors: &[Selector],
-    mut fetched: HashMap<Request, Result<Fetched, Error>>,
+    mut fetched: Results,
     opts: flatten::Options,
-) -> (Vec<Variable>, Vec<Error>) {
+) -> (Vec<Variable>, Vec<Error>, Vec<&Selector>) {
     let mut variables: Vec<Variable> = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for selector in selectors {
         let request = Request::of(selector);
-        let secret = match fetched.get(&request) {
-            Some(Ok(secret)) => secret,
+        let items = match fetched.get(&request) {
+            Some(Ok(items)) => items,
+            Some(Err(e)) if selector.optional && Request::is_absence(e) => {
+                skipped.push(selector);
+                continue;
+            }
             Some(Err(_)) => {
                 if let Some(Err(e)) = fetched.remove(&request) {
                     errors.push(e);
@@ -178,7 +187,7 @@ fn collect(
             // Its error was reported with an earlier selector.
             None => continue,
         };
-        match flatten::variables(selector, secret, opts) {
+        match flatten::variables(selector, items, opts) {
             Ok(found) => {
                 for v in found {
                     if let Some(&i) = seen.get(&v.name) {
@@ -196,7 +205,7 @@ fn collect(
             Err(e) => errors.push(e),
         }
     }
-    (variables, errors)
+    (variables, errors, skipped)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -8,13 +8,31 @@ use crate::error::Error;
 pub struct Selector {
     /// The selector as written (trimmed), for messages.
     pub raw: String,
-    /// `ALIAS,` prefix: the variable name, or the prefix of every key.
+    /// `ALIAS,` prefix: the variable name, or the prefix of every name.
     pub alias: Option<String>,
-    /// Secret name, full ARN or partial ARN.
-    pub id: String,
-    pub json_key: Option<String>,
-    pub version_stage: Option<String>,
-    pub version_id: Option<String>,
+    /// A trailing `?`: finding nothing is not an error.
+    pub optional: bool,
+    pub source: Source,
+}
+
+/// Where a selector's values come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A Secrets Manager secret, or with `prefix` every secret whose name
+    /// starts with `id`.
+    Secret {
+        /// Secret name, full ARN or partial ARN (the prefix for a wildcard).
+        id: String,
+        json_key: Option<String>,
+        version_stage: Option<String>,
+        version_id: Option<String>,
+        prefix: bool,
+    },
+    /// One SSM parameter: a name or ARN, maybe with `:VERSION` or `:LABEL`.
+    Parameter { name: String },
+    /// Every SSM parameter under a path (recursively); stored without the
+    /// trailing `/` (`/` itself for the root).
+    ParameterPath { path: String },
 }
 
 impl Selector {
@@ -28,7 +46,12 @@ impl Selector {
         if raw.is_empty() {
             return Err(bad("it is empty"));
         }
-        let (alias, rest) = match raw.split_once(',') {
+        // Neither secret names nor parameter names may contain `?`.
+        let (body, optional) = match raw.strip_suffix('?') {
+            Some(body) => (body.trim_end(), true),
+            None => (raw, false),
+        };
+        let (alias, rest) = match body.split_once(',') {
             Some((alias, rest)) => {
                 let alias = alias.trim();
                 if !is_env_name(alias) {
@@ -38,48 +61,27 @@ impl Selector {
                 }
                 (Some(alias.to_string()), rest.trim())
             }
-            None => (None, raw),
+            None => (None, body),
         };
         if rest.contains(',') {
             return Err(bad(
                 "a secret id cannot contain `,`; only one `ALIAS,` prefix is allowed",
             ));
         }
-        let fields: Vec<&str> = rest.split(':').collect();
-        // In an ARN the first seven `:`-separated fields are the ARN itself:
-        // arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME
-        let arn_fields = if fields[0] == "arn" { 7 } else { 1 };
-        if fields.len() < arn_fields {
+        if rest.chars().any(char::is_whitespace) {
             return Err(bad(
-                "an ARN needs seven `:`-separated fields (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+                "a secret id or parameter name cannot contain white space",
             ));
         }
-        let id = fields[..arn_fields].join(":");
-        let optional = &fields[arn_fields..];
-        if optional.len() > 3 {
-            return Err(bad(
-                "too many `:` fields: expected ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]",
-            ));
-        }
-        if id.is_empty() || (arn_fields == 7 && fields[6].is_empty()) {
-            return Err(bad("the secret id is empty"));
-        }
-        if id.chars().any(char::is_whitespace) {
-            return Err(bad("a secret id cannot contain white space"));
-        }
-        let field = |i: usize| {
-            optional
-                .get(i)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_string())
+        let source = match rest.strip_prefix("ssm:") {
+            Some(name) => parameter(name).map_err(&bad)?,
+            None => secret(rest).map_err(&bad)?,
         };
         Ok(Selector {
             raw: raw.to_string(),
             alias,
-            id,
-            json_key: field(0),
-            version_stage: field(1),
-            version_id: field(2),
+            optional,
+            source,
         })
     }
 
@@ -109,12 +111,94 @@ impl Selector {
             _ => Err(Error::Many(errors)),
         }
     }
+}
 
-    /// How this selector names a source in messages: `ID` or `ID:KEY`.
+/// `ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]` or `PREFIX*`.
+fn secret(rest: &str) -> Result<Source, &'static str> {
+    let fields: Vec<&str> = rest.split(':').collect();
+    // In an ARN the first seven `:`-separated fields are the ARN itself:
+    // arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME
+    let arn_fields = if fields[0] == "arn" { 7 } else { 1 };
+    if fields.len() < arn_fields {
+        return Err(
+            "an ARN needs seven `:`-separated fields (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+        );
+    }
+    let id = fields[..arn_fields].join(":");
+    let optional = &fields[arn_fields..];
+    if optional.len() > 3 {
+        return Err("too many `:` fields: expected ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]");
+    }
+    if id.is_empty() || (arn_fields == 7 && fields[6].is_empty()) {
+        return Err("the secret id is empty");
+    }
+    let field = |i: usize| {
+        optional
+            .get(i)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string())
+    };
+    let (id, prefix) = match id.strip_suffix('*') {
+        Some(prefix) => {
+            if prefix.is_empty() || arn_fields == 7 {
+                return Err("a wildcard needs a name prefix before `*` (`myapp/prod/*`)");
+            }
+            if !optional.is_empty() {
+                return Err("a wildcard selects whole secrets: no JSON key or version after `*`");
+            }
+            (prefix.to_string(), true)
+        }
+        None => (id, false),
+    };
+    if id.contains('*') {
+        return Err("`*` is allowed only at the end of a name prefix");
+    }
+    Ok(Source::Secret {
+        id,
+        json_key: field(0),
+        version_stage: field(1),
+        version_id: field(2),
+        prefix,
+    })
+}
+
+/// `ssm:NAME[:VERSION|:LABEL]`, `ssm:ARN` or `ssm:/PATH/`.
+fn parameter(name: &str) -> Result<Source, &'static str> {
+    if name.is_empty() || name == ":" {
+        return Err("the parameter name after `ssm:` is empty");
+    }
+    if name.contains('*') {
+        return Err("SSM selectors take a path ending in `/` instead of `*`");
+    }
+    if let Some(path) = name.strip_suffix('/') {
+        if !name.starts_with('/') {
+            return Err("an SSM path starts with `/` (`ssm:/app/prod/`)");
+        }
+        let path = if path.is_empty() { "/" } else { path };
+        return Ok(Source::ParameterPath {
+            path: path.to_string(),
+        });
+    }
+    Ok(Source::Parameter {
+        name: name.to_string(),
+    })
+}
+
+impl Selector {
+    /// How this selector names its source in messages.
     pub fn describe(&self) -> String {
-        match &self.json_key {
-            Some(key) => format!("`{}` key `{}`", self.id, key),
-            None => format!("`{}`", self.id),
+        match &self.source {
+            Source::Secret {
+                id,
+                json_key: Some(key),
+                ..
+            } => format!("secret `{id}` key `{key}`"),
+            Source::Secret {
+                id, prefix: true, ..
+            } => format!("secrets `{id}*`"),
+            Source::Secret { id, .. } => format!("secret `{id}`"),
+            Source::Parameter { name } => format!("parameter `{name}`"),
+            Source::ParameterPath { path } => format!("parameters under `{path}`"),
         }
     }
 }
@@ -134,53 +218,119 @@ mod tests {
         Selector::parse(raw).unwrap()
     }
 
+    fn secret(id: &str, key: Option<&str>, stage: Option<&str>, version: Option<&str>) -> Source {
+        Source::Secret {
+            id: id.into(),
+            json_key: key.map(Into::into),
+            version_stage: stage.map(Into::into),
+            version_id: version.map(Into::into),
+            prefix: false,
+        }
+    }
+
     #[test]
     fn plain_name() {
         let s = sel("simple_bank");
-        assert_eq!(s.id, "simple_bank");
-        assert_eq!(
-            (s.alias, s.json_key, s.version_stage, s.version_id),
-            (None, None, None, None)
-        );
+        assert_eq!(s.source, secret("simple_bank", None, None, None));
+        assert_eq!((s.alias, s.optional), (None, false));
     }
 
     #[test]
     fn every_field() {
         let s = sel("DB,app/prod:password:AWSPREVIOUS:0123-abcd");
         assert_eq!(s.alias.as_deref(), Some("DB"));
-        assert_eq!(s.id, "app/prod");
-        assert_eq!(s.json_key.as_deref(), Some("password"));
-        assert_eq!(s.version_stage.as_deref(), Some("AWSPREVIOUS"));
-        assert_eq!(s.version_id.as_deref(), Some("0123-abcd"));
+        assert_eq!(
+            s.source,
+            secret(
+                "app/prod",
+                Some("password"),
+                Some("AWSPREVIOUS"),
+                Some("0123-abcd")
+            )
+        );
     }
 
     #[test]
     fn empty_fields_are_allowed() {
-        let s = sel("app::AWSPREVIOUS");
-        assert_eq!(s.json_key, None);
-        assert_eq!(s.version_stage.as_deref(), Some("AWSPREVIOUS"));
-        let s = sel("app:::v1");
-        assert_eq!((s.json_key, s.version_stage), (None, None));
-        assert_eq!(s.version_id.as_deref(), Some("v1"));
+        assert_eq!(
+            sel("app::AWSPREVIOUS").source,
+            secret("app", None, Some("AWSPREVIOUS"), None)
+        );
+        assert_eq!(
+            sel("app:::v1").source,
+            secret("app", None, None, Some("v1"))
+        );
     }
 
     #[test]
     fn full_and_partial_arns() {
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:simple_bank-AbCdEf";
-        assert_eq!(sel(arn).id, arn);
+        assert_eq!(sel(arn).source, secret(arn, None, None, None));
         let s = sel(&format!("X,{arn}:DB_SOURCE::v2"));
-        assert_eq!(s.id, arn);
+        assert_eq!(s.source, secret(arn, Some("DB_SOURCE"), None, Some("v2")));
         assert_eq!(s.alias.as_deref(), Some("X"));
-        assert_eq!(s.json_key.as_deref(), Some("DB_SOURCE"));
-        assert_eq!(s.version_id.as_deref(), Some("v2"));
         let partial = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:simple_bank";
-        assert_eq!(sel(&format!("{partial}:k")).json_key.as_deref(), Some("k"));
+        assert_eq!(
+            sel(&format!("{partial}:k")).source,
+            secret(partial, Some("k"), None, None)
+        );
+    }
+
+    #[test]
+    fn wildcards_and_optional() {
+        let s = sel("P,myapp/prod/*?");
+        assert!(s.optional);
+        assert_eq!(s.alias.as_deref(), Some("P"));
+        assert_eq!(
+            s.source,
+            Source::Secret {
+                id: "myapp/prod/".into(),
+                json_key: None,
+                version_stage: None,
+                version_id: None,
+                prefix: true
+            }
+        );
+        assert!(sel("app:key ?").optional);
+    }
+
+    #[test]
+    fn ssm_selectors() {
+        assert_eq!(
+            sel("ssm:/app/homolog/").source,
+            Source::ParameterPath {
+                path: "/app/homolog".into()
+            }
+        );
+        assert_eq!(
+            sel("ssm:/").source,
+            Source::ParameterPath { path: "/".into() }
+        );
+        assert_eq!(
+            sel("GREETING,ssm:/app/homolog/MSG").source,
+            Source::Parameter {
+                name: "/app/homolog/MSG".into()
+            }
+        );
+        assert_eq!(
+            sel("ssm:/app/x:3").source,
+            Source::Parameter {
+                name: "/app/x:3".into()
+            }
+        );
+        let arn = "arn:aws:ssm:us-east-1:123456789012:parameter/app/x";
+        assert_eq!(
+            sel(&format!("ssm:{arn}")).source,
+            Source::Parameter { name: arn.into() }
+        );
+        assert!(sel("ssm:/app/?").optional);
     }
 
     #[test]
     fn refusals() {
         for bad in [
             "",
+            "?",
             "1X,app",
             "A-B,app",
             ",app",
@@ -190,6 +340,12 @@ mod tests {
             "arn:aws:secretsmanager:eu-west-1:1:secret:",
             "A,:key",
             "my app",
+            "*",
+            "a*b",
+            "app*:key",
+            "ssm:",
+            "ssm:app/",
+            "ssm:/app/*",
         ] {
             let err = Selector::parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?} gave {err}");

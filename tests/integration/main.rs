@@ -2,5 +2,6 @@
 //! read back by the programs that consume them.
 
 mod conformance;
+mod fetching;
 mod support;
 mod write;

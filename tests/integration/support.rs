@@ -21,6 +21,7 @@ pub struct Moto {
     pub endpoint: String,
     runtime: tokio::runtime::Runtime,
     client: Client,
+    ssm: aws_sdk_ssm::Client,
 }
 
 pub fn moto() -> &'static Moto {
@@ -43,10 +44,21 @@ pub fn moto() -> &'static Moto {
             .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
             .build();
         let client = Client::from_conf(config);
+        let ssm = aws_sdk_ssm::Client::from_conf(
+            aws_sdk_ssm::Config::builder()
+                .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+                .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+                .endpoint_url(&endpoint)
+                .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+                    "test", "test", None, None, "tests",
+                ))
+                .build(),
+        );
         Moto {
             endpoint,
             runtime,
             client,
+            ssm,
         }
     })
 }
@@ -156,6 +168,35 @@ impl Moto {
         out.version_id().unwrap().to_string()
     }
 
+    /// Stores an SSM parameter (`String`, `SecureString` or `StringList`);
+    /// a second call with `overwrite` makes version 2, and so on.
+    pub fn put_parameter(&self, name: &str, value: &str, kind: &str) -> i64 {
+        let out = self
+            .block_on(
+                self.ssm
+                    .put_parameter()
+                    .name(name)
+                    .value(value)
+                    .r#type(kind.into())
+                    .overwrite(true)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("put_parameter {name}: {e:?}"));
+        out.version()
+    }
+
+    pub fn label_parameter(&self, name: &str, version: i64, label: &str) {
+        self.block_on(
+            self.ssm
+                .label_parameter_version()
+                .name(name)
+                .parameter_version(version)
+                .labels(label)
+                .send(),
+        )
+        .unwrap();
+    }
+
     pub fn delete(&self, name: &str) {
         self.block_on(self.client.delete_secret().secret_id(name).send())
             .unwrap();
@@ -249,10 +290,20 @@ impl Test {
     }
 
     pub fn qualify(&self, selector: &str) -> String {
-        match selector.split_once(',') {
-            Some((alias, rest)) => format!("{alias},{}{rest}", self.prefix),
-            None => format!("{}{selector}", self.prefix),
+        let (alias, rest) = match selector.split_once(',') {
+            Some((alias, rest)) => (format!("{alias},"), rest),
+            None => (String::new(), selector),
+        };
+        match rest.strip_prefix("ssm:/") {
+            // Parameters live under a unique top-level path: /PREFIX/…
+            Some(path) => format!("{alias}ssm:/{}/{path}", self.prefix.trim_end_matches('-')),
+            None => format!("{alias}{}{rest}", self.prefix),
         }
+    }
+
+    /// The unique SSM name this test uses for `/path`.
+    pub fn parameter(&self, path: &str) -> String {
+        format!("/{}{path}", self.prefix.trim_end_matches('-'))
     }
 
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Test {

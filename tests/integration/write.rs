@@ -486,7 +486,7 @@ fn annotations_under_github_actions() {
         .failure();
     assert!(
         out.stdout.contains(&format!(
-            "::error title=aws-secrets-env%3A secret not found::secret `{missing}` not found"
+            "::error title=aws-secrets-env%3A not found::secret `{missing}` not found"
         )),
         "{}",
         out.stdout

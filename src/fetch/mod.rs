@@ -1,0 +1,252 @@
+//! Fetching: the distinct requests the selectors make, run in parallel
+//! (bounded) with one client per service and region — Secrets Manager ids
+//! batched 20 to a `BatchGetSecretValue`, SSM names 10 to a `GetParameters`
+//! (versioned ones alone),
+//! wildcards and paths followed through every page.
+
+mod aws_error;
+mod secretsmanager;
+mod ssm;
+
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::select::{Selector, Source};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// API calls in flight at once.
+const PARALLEL: usize = 8;
+
+/// One value as AWS returned it, with the name AWS gave it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The secret's name, or the parameter's full name.
+    pub name: String,
+    pub value: Secret,
+}
+
+/// What one selector needs from AWS; selectors that need the same share it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Request {
+    Secret {
+        id: String,
+        version_stage: Option<String>,
+        version_id: Option<String>,
+    },
+    SecretPrefix {
+        prefix: String,
+    },
+    Parameter {
+        name: String,
+    },
+    ParameterPath {
+        path: String,
+    },
+}
+
+/// Every request's outcome: its items, or why it failed.
+pub type Results = HashMap<Request, Result<Vec<Item>, Error>>;
+
+/// What one API task settles: one or more requests and their outcomes.
+type Settled = Vec<(Request, Result<Vec<Item>, Error>)>;
+
+impl Request {
+    pub fn of(selector: &Selector) -> Request {
+        match &selector.source {
+            Source::Secret {
+                id, prefix: true, ..
+            } => Request::SecretPrefix { prefix: id.clone() },
+            Source::Secret {
+                id,
+                version_stage,
+                version_id,
+                ..
+            } => Request::Secret {
+                id: id.clone(),
+                version_stage: version_stage.clone(),
+                version_id: version_id.clone(),
+            },
+            Source::Parameter { name } => Request::Parameter { name: name.clone() },
+            Source::ParameterPath { path } => Request::ParameterPath { path: path.clone() },
+        }
+    }
+
+    /// How messages name it.
+    pub fn what(&self) -> String {
+        match self {
+            Request::Secret { id, .. } => format!("secret `{id}`"),
+            Request::SecretPrefix { prefix } => format!("secrets `{prefix}*`"),
+            Request::Parameter { name } => format!("parameter `{name}`"),
+            Request::ParameterPath { path } => format!("parameters under `{path}`"),
+        }
+    }
+
+    /// The region an ARN names, if the request is by ARN.
+    fn arn_region(&self) -> Option<String> {
+        let id = match self {
+            Request::Secret { id, .. } | Request::Parameter { name: id } => id,
+            _ => return None,
+        };
+        let mut fields = id.split(':');
+        (fields.next() == Some("arn"))
+            .then(|| fields.nth(2))
+            .flatten()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+    }
+
+    /// True for "does not exist" outcomes that an optional selector may ignore.
+    pub fn is_absence(err: &Error) -> bool {
+        matches!(err, Error::NotFound { .. } | Error::NoMatch { .. })
+    }
+}
+
+/// Loads the SDK configuration once: credentials, region and endpoint from the
+/// default chain, with `region` overriding the chain's region.
+pub async fn load_config(region: Option<String>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    loader.load().await
+}
+
+/// Clients per region, sharing the one SDK configuration (and so one
+/// credential cache and one connection pool per client).
+struct Clients {
+    config: SdkConfig,
+    sm: HashMap<Option<String>, aws_sdk_secretsmanager::Client>,
+    ssm: HashMap<Option<String>, aws_sdk_ssm::Client>,
+}
+
+impl Clients {
+    fn secretsmanager(&mut self, region: &Option<String>) -> aws_sdk_secretsmanager::Client {
+        let config = &self.config;
+        self.sm
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let mut b = aws_sdk_secretsmanager::config::Builder::from(config);
+                if let Some(r) = region {
+                    b = b.region(Region::new(r.clone()));
+                }
+                aws_sdk_secretsmanager::Client::from_conf(b.build())
+            })
+            .clone()
+    }
+
+    fn ssm(&mut self, region: &Option<String>) -> aws_sdk_ssm::Client {
+        let config = &self.config;
+        self.ssm
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let mut b = aws_sdk_ssm::config::Builder::from(config);
+                if let Some(r) = region {
+                    b = b.region(Region::new(r.clone()));
+                }
+                aws_sdk_ssm::Client::from_conf(b.build())
+            })
+            .clone()
+    }
+}
+
+/// Runs every request; each gets its own outcome, so one failure hides no other.
+pub async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
+    let default_region = config.region().map(|r| r.to_string());
+    let mut clients = Clients {
+        config: config.clone(),
+        sm: HashMap::new(),
+        ssm: HashMap::new(),
+    };
+    let limit = Arc::new(Semaphore::new(PARALLEL));
+    let mut tasks: JoinSet<Settled> = JoinSet::new();
+    let mut spawn = |f: std::pin::Pin<Box<dyn Future<Output = _> + Send>>| {
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            f.await
+        });
+    };
+
+    // Batchable requests, grouped by region.
+    let mut secret_ids: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    let mut parameter_names: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    for request in requests {
+        let region = request.arn_region().or_else(|| default_region.clone());
+        let shown = region.clone().unwrap_or_else(|| "none configured".into());
+        match request {
+            Request::Secret {
+                ref id,
+                version_stage: None,
+                version_id: None,
+            } => secret_ids.entry(region).or_default().push(id.clone()),
+            Request::Secret { .. } => {
+                let client = clients.secretsmanager(&region);
+                spawn(Box::pin(async move {
+                    let result = secretsmanager::get_one(&client, &request, &shown).await;
+                    vec![(request, result)]
+                }));
+            }
+            Request::SecretPrefix { ref prefix } => {
+                let client = clients.secretsmanager(&region);
+                let prefix = prefix.clone();
+                spawn(Box::pin(async move {
+                    let result = secretsmanager::by_prefix(&client, &prefix, &shown).await;
+                    vec![(request, result)]
+                }));
+            }
+            Request::Parameter { ref name } if ssm::has_selector(name) => {
+                let client = clients.ssm(&region);
+                let name = name.clone();
+                spawn(Box::pin(async move {
+                    let result = ssm::get_one(&client, &name, &shown).await;
+                    vec![(request, result)]
+                }));
+            }
+            Request::Parameter { ref name } => parameter_names
+                .entry(region)
+                .or_default()
+                .push(name.clone()),
+            Request::ParameterPath { ref path } => {
+                let client = clients.ssm(&region);
+                let path = path.clone();
+                spawn(Box::pin(async move {
+                    let result = ssm::by_path(&client, &path, &shown).await;
+                    vec![(request, result)]
+                }));
+            }
+        }
+    }
+    for (region, ids) in secret_ids {
+        let client = clients.secretsmanager(&region);
+        let shown = region.clone().unwrap_or_else(|| "none configured".into());
+        for chunk in ids.chunks(secretsmanager::BATCH) {
+            let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
+            spawn(Box::pin(async move {
+                secretsmanager::get_batch(&client, chunk, &shown).await
+            }));
+        }
+    }
+    for (region, names) in parameter_names {
+        let client = clients.ssm(&region);
+        let shown = region.clone().unwrap_or_else(|| "none configured".into());
+        for chunk in names.chunks(ssm::BATCH) {
+            let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
+            spawn(Box::pin(async move {
+                ssm::get_batch(&client, chunk, &shown).await
+            }));
+        }
+    }
+
+    let mut results = HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A panicking task cannot carry a value out: `Secret` prints `***`.
+        for (request, result) in joined.expect("fetch task panicked") {
+            results.insert(request, result);
+        }
+    }
+    results
+}

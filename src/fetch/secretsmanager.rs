@@ -1,0 +1,272 @@
+//! Secrets Manager: plain ids 20 to a `BatchGetSecretValue` (falling back to
+//! `GetSecretValue` one by one where only that is allowed), versioned ids
+//! through `GetSecretValue`, wildcards through a name filter, every page.
+
+use super::aws_error::{Ctx, Service, from_code, from_sdk};
+use super::{Item, Request};
+use crate::error::Error;
+use crate::secret::Secret;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretValueEntry};
+use tokio::task::JoinSet;
+
+/// Ids per `BatchGetSecretValue` call (the API's limit).
+pub const BATCH: usize = 20;
+
+fn ctx<'a>(id: &'a str, region: &'a str, version: String) -> Ctx<'a> {
+    Ctx {
+        what: format!("secret `{id}`"),
+        id,
+        service: Service::SecretsManager,
+        region,
+        version,
+    }
+}
+
+fn version_note(stage: &Option<String>, version_id: &Option<String>) -> String {
+    match (stage, version_id) {
+        (None, None) => String::new(),
+        (Some(s), None) => format!(" at stage `{s}`"),
+        (None, Some(v)) => format!(" at version `{v}`"),
+        (Some(s), Some(v)) => format!(" at stage `{s}` and version `{v}`"),
+    }
+}
+
+/// A fetched value, or why it has no text to write.
+fn item(id: &str, name: Option<&str>, text: Option<&str>, binary: bool) -> Result<Item, Error> {
+    match (text, binary) {
+        (Some(s), _) => Ok(Item {
+            name: name.unwrap_or(id).to_string(),
+            value: Secret::new(s),
+        }),
+        (None, true) => Err(Error::Binary { id: id.to_string() }),
+        (None, false) => Err(Error::Empty { id: id.to_string() }),
+    }
+}
+
+/// One `GetSecretValue` (a version stage or id was asked for, or a fallback).
+pub async fn get_one(client: &Client, request: &Request, region: &str) -> Result<Vec<Item>, Error> {
+    let Request::Secret {
+        id,
+        version_stage,
+        version_id,
+    } = request
+    else {
+        unreachable!("get_one takes secret requests");
+    };
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .set_version_stage(version_stage.clone())
+        .set_version_id(version_id.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            from_sdk(
+                &e,
+                &ctx(id, region, version_note(version_stage, version_id)),
+            )
+        })?;
+    Ok(vec![item(
+        id,
+        out.name(),
+        out.secret_string(),
+        out.secret_binary().is_some(),
+    )?])
+}
+
+/// Does this reply entry answer a request for `id` (a name, full or partial ARN)?
+fn answers(entry_name: Option<&str>, entry_arn: Option<&str>, id: &str) -> bool {
+    entry_name == Some(id)
+        || entry_arn == Some(id)
+        || (id.starts_with("arn:")
+            && entry_arn.is_some_and(|arn| {
+                arn.strip_prefix(id)
+                    .is_some_and(|rest| rest.len() == 7 && rest.starts_with('-'))
+            }))
+}
+
+fn plain(id: &str) -> Request {
+    Request::Secret {
+        id: id.to_string(),
+        version_stage: None,
+        version_id: None,
+    }
+}
+
+/// Up to 20 plain ids in one `BatchGetSecretValue`. Every id gets an outcome:
+/// its value, its entry in the reply's `Errors`, or an error of its own.
+pub async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
+    let reply = client
+        .batch_get_secret_value()
+        .set_secret_id_list(Some(ids.clone()))
+        .send()
+        .await;
+    let out = match reply {
+        Ok(out) => out,
+        Err(e) => {
+            let first = from_sdk(&e, &ctx(&ids[0], region, String::new()));
+            // Policies written for other tools often allow GetSecretValue
+            // only: fall back to it rather than fail.
+            if matches!(first, Error::AccessDenied { .. }) {
+                return get_each(client, ids, region).await;
+            }
+            return ids
+                .iter()
+                .map(|id| {
+                    (
+                        plain(id),
+                        Err(from_sdk(&e, &ctx(id, region, String::new()))),
+                    )
+                })
+                .collect();
+        }
+    };
+    let entries: &[SecretValueEntry] = out.secret_values();
+    ids.iter()
+        .map(|id| {
+            let found = entries
+                .iter()
+                .find(|e| answers(e.name(), e.arn(), id))
+                .map(|e| item(id, e.name(), e.secret_string(), e.secret_binary().is_some()));
+            let failed = out
+                .errors()
+                .iter()
+                .find(|e| e.secret_id() == Some(id.as_str()))
+                .map(|e| {
+                    from_code(
+                        e.error_code().unwrap_or(""),
+                        e.message().unwrap_or(""),
+                        &ctx(id, region, String::new()),
+                    )
+                });
+            let result = match (found, failed) {
+                (Some(item), _) => item.map(|i| vec![i]),
+                (None, Some(err)) => Err(err),
+                (None, None) => Err(Error::Aws {
+                    what: format!("secret `{id}`"),
+                    code: "MissingFromBatch".into(),
+                    message: "BatchGetSecretValue returned neither its value nor an error".into(),
+                }),
+            };
+            (plain(id), result)
+        })
+        .collect()
+}
+
+/// `GetSecretValue` for each id, in parallel.
+async fn get_each(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
+    let mut tasks = JoinSet::new();
+    for id in ids {
+        let (client, region) = (client.clone(), region.to_string());
+        tasks.spawn(async move {
+            let request = plain(&id);
+            let result = get_one(&client, &request, &region).await;
+            (request, result)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        results.push(joined.expect("fetch task panicked"));
+    }
+    results
+}
+
+/// Every secret whose name starts with `prefix`, following every page.
+pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Vec<Item>, Error> {
+    let what = format!("secrets `{prefix}*`");
+    let ctx = Ctx {
+        what: what.clone(),
+        id: prefix,
+        service: Service::SecretsManager,
+        region,
+        version: String::new(),
+    };
+    let filter = Filter::builder()
+        .key(FilterNameStringType::Name)
+        .values(prefix)
+        .build();
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .batch_get_secret_value()
+            .filters(filter.clone())
+            .max_results(BATCH as i32)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| from_sdk(&e, &ctx))?;
+        for e in out.secret_values() {
+            // The name filter may match more loosely than a prefix: check.
+            let Some(name) = e.name().filter(|n| n.starts_with(prefix)) else {
+                continue;
+            };
+            match item(
+                name,
+                Some(name),
+                e.secret_string(),
+                e.secret_binary().is_some(),
+            ) {
+                Ok(i) => items.push(i),
+                Err(err) => errors.push(err),
+            }
+        }
+        for e in out.errors() {
+            let id = e.secret_id().unwrap_or(prefix);
+            errors.push(from_code(
+                e.error_code().unwrap_or(""),
+                e.message().unwrap_or(""),
+                &Ctx {
+                    what: format!("secret `{id}`"),
+                    id,
+                    service: Service::SecretsManager,
+                    region,
+                    version: String::new(),
+                },
+            ));
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0)),
+        _ => return Err(Error::Many(errors)),
+    }
+    if items.is_empty() {
+        return Err(Error::NoMatch {
+            selector: format!("{prefix}*"),
+            kind: "secrets",
+        });
+    }
+    items.sort_by(|a, b| a.name.cmp(&b.name));
+    items.dedup_by(|a, b| a.name == b.name);
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_entries_match_names_and_arns() {
+        let arn = "arn:aws:secretsmanager:us-east-1:1:secret:app/db-AbCdEf";
+        assert!(answers(Some("app/db"), Some(arn), "app/db"));
+        assert!(answers(Some("app/db"), Some(arn), arn));
+        assert!(answers(
+            Some("app/db"),
+            Some(arn),
+            "arn:aws:secretsmanager:us-east-1:1:secret:app/db"
+        ));
+        assert!(!answers(
+            Some("app/db"),
+            Some(arn),
+            "arn:aws:secretsmanager:us-east-1:1:secret:app/d"
+        ));
+        assert!(!answers(Some("app/db2"), None, "app/db"));
+    }
+}

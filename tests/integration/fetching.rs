@@ -1,0 +1,310 @@
+//! Fetching at scale, against moto: batches of more than 20 ids, duplicates,
+//! missing ids among found ones, wildcards over several pages, optional
+//! selectors, and SSM parameters (single, versions, labels, paths).
+
+use crate::support::{Test, moto};
+use std::collections::BTreeMap;
+
+fn json_map(text: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(text).expect("JSON object of strings")
+}
+
+#[test]
+fn more_than_twenty_ids_with_duplicates_arns_and_missing_ones() {
+    let t = Test::new();
+    let mut expected = BTreeMap::new();
+    let mut selectors = Vec::new();
+    for i in 0..45 {
+        let name = t.name(&format!("batch/{i:02}"));
+        let arn = moto().create(&name, &format!(r#"{{"K{i:02}":"v-{i:02}"}}"#));
+        expected.insert(format!("K{i:02}"), format!("v-{i:02}"));
+        // Every fifth by ARN, every seventh by partial ARN.
+        selectors.push(match i {
+            i if i % 5 == 0 => arn,
+            i if i % 7 == 0 => arn.rsplit_once('-').unwrap().0.to_string(),
+            _ => name,
+        });
+    }
+    // The same secret twice, by name and by ARN, is fetched once and gives
+    // its variables once (the key names would otherwise collide).
+    let mut args = vec![
+        "write".to_string(),
+        "--format".into(),
+        "json".into(),
+        "-o".into(),
+        "-".into(),
+    ];
+    for s in &selectors {
+        args.extend(["--secret-id".to_string(), s.clone()]);
+    }
+    args.extend(["--secret-id".to_string(), selectors[3].clone()]);
+    let out = Test::new()
+        .args(args.iter().skip(1).cloned())
+        .run()
+        .success();
+    assert_eq!(json_map(&out.stdout), expected);
+
+    // Missing ids among found ones: each missing one is named, nothing written.
+    let (m1, m2) = (t.name("batch/missing-1"), t.name("batch/missing-2"));
+    let mut some: Vec<String> = selectors[..25].to_vec();
+    some.insert(3, m1.clone());
+    some.push(m2.clone());
+    let out = Test::new()
+        .arg("--secret-id")
+        .arg(some.join("\n"))
+        .run()
+        .failure();
+    let out = out
+        .stderr_has(&format!(
+            "secret `{m1}` not found (ResourceNotFoundException)"
+        ))
+        .stderr_has(&format!(
+            "secret `{m2}` not found (ResourceNotFoundException)"
+        ))
+        .no_file("app.env");
+    assert_eq!(out.stderr.matches("error:").count(), 2, "{}", out.stderr);
+}
+
+#[test]
+fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
+    let t = Test::new();
+    for i in 0..47 {
+        moto().create(
+            &t.name(&format!("app/prod/s{i:02}")),
+            &format!(r#"{{"P{i:02}":"x{i:02}"}}"#),
+        );
+    }
+    moto().create(&t.name("app/prod/plain"), "plain-value");
+    moto().create(&t.name("app/production-other"), r#"{"OTHER":"no"}"#);
+    moto().create(&t.name("app/prodX"), r#"{"NOPE":"no"}"#);
+    let out = Test::new()
+        .args([
+            "--secret-id",
+            &format!("{}*", t.name("app/prod/")),
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ])
+        .run()
+        .success();
+    let got = json_map(&out.stdout);
+    assert_eq!(got.len(), 48, "{got:?}");
+    assert_eq!(got["P00"], "x00");
+    assert_eq!(got["P46"], "x46");
+    let plain_name = t.name("app/prod/plain").replace(['-', '/'], "_");
+    assert_eq!(got[&plain_name], "plain-value");
+    assert!(!got.contains_key("OTHER") && !got.contains_key("NOPE"));
+
+    let out = Test::new()
+        .args([
+            "--secret-id",
+            &format!("W,{}*", t.name("app/prod/s0")),
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ])
+        .run()
+        .success();
+    let got = json_map(&out.stdout);
+    let keys: Vec<&str> = got.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "W_P00", "W_P01", "W_P02", "W_P03", "W_P04", "W_P05", "W_P06", "W_P07", "W_P08",
+            "W_P09"
+        ]
+    );
+}
+
+#[test]
+fn wildcard_with_no_match_fails_unless_optional() {
+    let t = Test::new().secret("present", r#"{"A":"1"}"#);
+    let nothing = format!("{}*", t.name("nothing/"));
+    t.args(["--secret-id", &nothing])
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "selector `{nothing}` matched no secrets; end it with `?`"
+        ))
+        .no_file("app.env");
+    let t = Test::new().secret("present", r#"{"A":"1"}"#);
+    let out = t
+        .select("present")
+        .args(["--secret-id", &format!("{nothing}?")])
+        .args(["--secret-id", "definitely-missing-secret-xyz?"])
+        .run()
+        .success()
+        .stderr_has(&format!(
+            "optional selector `{nothing}?` found nothing; skipped"
+        ))
+        .stderr_has("optional selector `definitely-missing-secret-xyz?` found nothing; skipped");
+    assert_eq!(out.file("app.env"), "A='1'\n");
+}
+
+#[test]
+fn optional_does_not_hide_other_errors() {
+    let t = Test::new().secret("bin-holder", "x");
+    moto().create_binary(&t.name("bin"), &[1, 2, 3]);
+    let bin = t.name("bin");
+    t.args(["--secret-id", &format!("{bin}?")])
+        .run()
+        .failure()
+        .stderr_has(&format!("secret `{bin}` is stored as SecretBinary"));
+}
+
+#[test]
+fn ssm_path_recursive_over_several_pages_with_secure_strings() {
+    let t = Test::new();
+    let mut expected = BTreeMap::new();
+    for i in 0..23 {
+        let (rel, kind) = match i % 3 {
+            0 => (format!("/app/homolog/K{i:02}"), "String"),
+            1 => (format!("/app/homolog/db/K{i:02}"), "SecureString"),
+            _ => (format!("/app/homolog/deep/er/K{i:02}"), "String"),
+        };
+        moto().put_parameter(&t.parameter(&rel), &format!("value {i} $x 'q'"), kind);
+        let name = rel.trim_start_matches("/app/homolog/").replace('/', "_");
+        expected.insert(name, format!("value {i} $x 'q'"));
+    }
+    moto().put_parameter(&t.parameter("/app/homolog/list"), "a,b,c", "StringList");
+    expected.insert("list".into(), "a,b,c".into());
+    moto().put_parameter(&t.parameter("/app/production/MSG"), "other env", "String");
+    let out = t
+        .select("ssm:/app/homolog/")
+        .args(["--format", "json", "-o", "-", "--mask", "always"])
+        .run()
+        .success();
+    let body: String = out
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(json_map(&body), expected);
+    // Every value is masked, SecureString ones included.
+    for value in expected.values() {
+        assert!(out.masks().contains(&value.as_str()), "{value} not masked");
+    }
+}
+
+#[test]
+fn ssm_single_parameters_versions_labels_and_aliases() {
+    let t = Test::new();
+    let msg = t.parameter("/app/homolog/MSG");
+    moto().put_parameter(&msg, "hello v1", "String");
+    let v2 = moto().put_parameter(&msg, "hello v2", "String");
+    assert_eq!(v2, 2);
+    moto().label_parameter(&msg, 1, "stable");
+    moto().put_parameter(&t.parameter("/app/homolog/TOKEN"), "s3cure", "SecureString");
+    let mut args = vec![
+        format!("ssm:{msg}"),
+        format!("V1,ssm:{msg}:1"),
+        format!("STABLE,ssm:{msg}:stable"),
+        format!("TOKEN_ALIAS,ssm:{}", t.parameter("/app/homolog/TOKEN")),
+    ];
+    // More than ten names: two GetParameters calls.
+    for i in 0..12 {
+        let name = t.parameter(&format!("/app/many/P{i:02}"));
+        moto().put_parameter(&name, &format!("p{i}"), "String");
+        args.push(format!("ssm:{name}"));
+    }
+    let out = Test::new()
+        .arg("--secret-id")
+        .arg(args.join("\n"))
+        .args(["--format", "json", "-o", "-"])
+        .run()
+        .success();
+    let got = json_map(&out.stdout);
+    assert_eq!(got["MSG"], "hello v2");
+    assert_eq!(got["V1"], "hello v1");
+    assert_eq!(got["STABLE"], "hello v1");
+    assert_eq!(got["TOKEN_ALIAS"], "s3cure");
+    assert_eq!(got["P11"], "p11");
+    assert_eq!(got.len(), 16);
+}
+
+#[test]
+fn ssm_missing_parameters_are_each_named_and_empty_paths_fail() {
+    let t = Test::new();
+    let there = t.parameter("/app/x/THERE");
+    moto().put_parameter(&there, "yes", "String");
+    let (gone1, gone2) = (t.parameter("/app/x/GONE1"), t.parameter("/app/x/GONE2"));
+    let out = Test::new()
+        .args([
+            "--secret-id",
+            &format!("ssm:{there}\nssm:{gone1}\nssm:{gone2}"),
+        ])
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "parameter `{gone1}` not found (ParameterNotFound)"
+        ))
+        .stderr_has(&format!(
+            "parameter `{gone2}` not found (ParameterNotFound)"
+        ))
+        .no_file("app.env");
+    drop(out);
+    let empty = t.parameter("/nothing/here/");
+    Test::new()
+        .args(["--secret-id", &format!("ssm:{empty}")])
+        .run()
+        .failure()
+        .stderr_has(&format!("selector `ssm:{empty}` matched no parameters"));
+    Test::new()
+        .args([
+            "--secret-id",
+            &format!("ssm:{empty}?"),
+            "--secret-id",
+            &format!("ssm:{there}"),
+        ])
+        .run()
+        .success();
+}
+
+#[test]
+fn secrets_and_parameters_in_one_run_and_their_collisions() {
+    let t = Test::new().secret("cfg", r#"{"DB_PASSWORD":"from-secrets-manager"}"#);
+    moto().put_parameter(
+        &t.parameter("/app/homolog/MSG"),
+        "from parameter store",
+        "String",
+    );
+    moto().put_parameter(
+        &t.parameter("/app/homolog/DB_PASSWORD"),
+        "from ssm",
+        "SecureString",
+    );
+    let cfg = t.name("cfg");
+    let msg = t.parameter("/app/homolog/MSG");
+    let out = Test::new()
+        .args([
+            "--secret-id",
+            &cfg,
+            "--secret-id",
+            &format!("ssm:{msg}"),
+            "--mask",
+            "always",
+        ])
+        .args(["--output", "app.env"])
+        .run()
+        .success();
+    assert_eq!(
+        out.file("app.env"),
+        "DB_PASSWORD='from-secrets-manager'\nMSG='from parameter store'\n"
+    );
+    assert_eq!(
+        out.masks(),
+        ["from parameter store", "from-secrets-manager"]
+    );
+    let path = t.parameter("/app/homolog/");
+    Test::new()
+        .args(["--secret-id", &cfg, "--secret-id", &format!("ssm:{path}")])
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "variable `DB_PASSWORD` would come from both secret `{cfg}` key `DB_PASSWORD` and parameter `{}`",
+            t.parameter("/app/homolog/DB_PASSWORD")
+        ));
+}
