@@ -17,14 +17,19 @@ pub struct Cli {
 pub enum Command {
     /// Fetch secrets and write them to an env file (or standard output).
     Write(WriteArgs),
+    /// Fetch secrets into the environment and replace this process with
+    /// COMMAND (a container entrypoint): `exec [OPTIONS] -- COMMAND [ARGS]...`.
+    Exec(ExecArgs),
 }
 
+/// What to load and how to name and mask it: shared by `write` and `exec`.
 #[derive(Debug, clap::Args)]
-pub struct WriteArgs {
-    /// Secret to load: `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`.
-    /// ID is a name, a full ARN or a partial ARN. Repeatable; one value may
-    /// hold several selectors, one per line (`#` comments and blank lines are
-    /// skipped).
+pub struct LoadArgs {
+    /// What to load: `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`, a
+    /// wildcard `PREFIX*`, `ssm:NAME[:VERSION|:LABEL]` or `ssm:/PATH/`; a
+    /// trailing `?` makes it optional. Repeatable; one value may hold several
+    /// selectors separated by line breaks or spaces (`#` starts a comment
+    /// line).
     #[arg(
         long = "secret-id",
         value_name = "SELECTOR",
@@ -32,20 +37,6 @@ pub struct WriteArgs {
         required = true
     )]
     pub secret_ids: Vec<String>,
-
-    /// File to write (atomically, mode 0600); `-` writes to standard output.
-    #[arg(
-        long,
-        short,
-        value_name = "PATH",
-        default_value = "app.env",
-        env = "AWS_SECRETS_ENV_OUTPUT"
-    )]
-    pub output: PathBuf,
-
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Dotenv, env = "AWS_SECRETS_ENV_FORMAT")]
-    pub format: Format,
 
     /// Print `::add-mask::` for every value before anything else. `auto`: when
     /// GITHUB_ACTIONS=true. `true`/`false` are accepted for always/never.
@@ -62,15 +53,52 @@ pub struct WriteArgs {
     #[arg(long, value_enum, default_value_t = NameTransformation::None, env = "AWS_SECRETS_ENV_NAME_TRANSFORMATION")]
     pub name_transformation: NameTransformation,
 
+    /// AWS region; otherwise the SDK's default chain (AWS_REGION, profile, IMDS).
+    #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WriteArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// File to write (atomically, mode 0600); `-` writes to standard output.
+    #[arg(
+        long,
+        short,
+        value_name = "PATH",
+        default_value = "app.env",
+        env = "AWS_SECRETS_ENV_OUTPUT"
+    )]
+    pub output: PathBuf,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Dotenv, env = "AWS_SECRETS_ENV_FORMAT")]
+    pub format: Format,
+
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub export_env: bool,
+}
 
-    /// AWS region; otherwise the SDK's default chain (AWS_REGION, profile, IMDS).
-    #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
-    pub region: Option<String>,
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Keep variables that are already set in the environment instead of
+    /// replacing them with the loaded values (the default replaces them).
+    #[arg(long, env = "AWS_SECRETS_ENV_KEEP_EXISTING", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub keep_existing: bool,
+
+    /// The program to run and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,7 +178,9 @@ mod tests {
             "true",
         ])
         .unwrap();
-        let Command::Write(args) = cli.command;
-        assert_eq!(args.mask, Mask::Always);
+        let Command::Write(args) = cli.command else {
+            panic!("write expected")
+        };
+        assert_eq!(args.load.mask, Mask::Always);
     }
 }

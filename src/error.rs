@@ -124,6 +124,13 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("cannot run `{program}`: {source}")]
+    Exec {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] std::io::Error),
 
@@ -141,6 +148,9 @@ impl Error {
         match self {
             Error::Selector { .. } | Error::Usage(_) => 2,
             Error::Many(errors) if errors.iter().all(|e| e.exit_code() == 2) => 2,
+            // As shells do: 127 for a command not found, 126 for one that cannot run.
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec { .. } => 126,
             _ => 1,
         }
     }
@@ -163,6 +173,7 @@ impl Error {
             Error::Refused { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",
             Error::Runtime(_) => "internal error",
+            Error::Exec { .. } => "command failed to start",
             Error::Many(_) => "several errors",
         }
     }

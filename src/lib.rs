@@ -1,9 +1,10 @@
 //! aws-secrets-env: AWS Secrets Manager secrets into env files that their real
 //! consumers read back exactly. The modules follow the data path:
-//! cli → select → fetch → flatten → mask → render → write.
+//! cli → select → fetch → flatten → mask → render → write (or exec).
 
 pub mod cli;
 pub mod error;
+pub mod exec;
 pub mod fetch;
 pub mod flatten;
 pub mod github;
@@ -14,7 +15,7 @@ pub mod select;
 pub mod write;
 
 use clap::Parser;
-use cli::{Cli, Command, Format, Mask, WriteArgs};
+use cli::{Cli, Command, Format, LoadArgs, Mask, WriteArgs};
 use error::Error;
 use fetch::{Request, Results};
 use flatten::Variable;
@@ -45,6 +46,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Write(args) => run_write(args),
+        Command::Exec(args) => exec::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,14 +71,10 @@ fn report(err: &Error) {
     let _ = std::io::stdout().flush();
 }
 
-/// The `write` command: fetch, flatten, mask, render, write.
-pub fn run_write(args: WriteArgs) -> Result<(), Error> {
-    let selectors = Selector::parse_all(&args.secret_ids)?;
-    if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
-        return Err(Error::Usage(
-            "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
-        ));
-    }
+/// Fetches, flattens and masks what `args` selects: the shared front half of
+/// `write` and `exec`. Mask lines are printed (and flushed) before anything
+/// else, errors included.
+pub fn load(args: &LoadArgs, selectors: &[Selector]) -> Result<Vec<Variable>, Error> {
     let masking = match args.mask {
         Mask::Always => true,
         Mask::Never => false,
@@ -86,11 +84,8 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
         parse_json: args.parse_json,
         transformation: args.name_transformation,
     };
-
-    let fetched = fetch(&selectors, args.region.clone())?;
-    let (variables, errors, skipped) = collect(&selectors, fetched, opts);
-
-    // Mask before anything else is printed — errors included.
+    let fetched = fetch(selectors, args.region.clone())?;
+    let (variables, errors, skipped) = collect(selectors, fetched, opts);
     if masking {
         let mut out = std::io::stdout().lock();
         for line in mask::mask_lines(variables.iter().map(|v| &v.value)) {
@@ -105,10 +100,21 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
         );
     }
     match errors.len() {
-        0 => {}
-        1 => return Err(errors.into_iter().next().expect("one error")),
-        _ => return Err(Error::Many(errors)),
+        0 => Ok(variables),
+        1 => Err(errors.into_iter().next().expect("one error")),
+        _ => Err(Error::Many(errors)),
     }
+}
+
+/// The `write` command: fetch, flatten, mask, render, write.
+pub fn run_write(args: WriteArgs) -> Result<(), Error> {
+    let selectors = Selector::parse_all(&args.load.secret_ids)?;
+    if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
+        return Err(Error::Usage(
+            "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
+        ));
+    }
+    let variables = load(&args.load, &selectors)?;
 
     // Render everything before touching any file, so a refusal writes nothing.
     let bytes = render::render(args.format, &variables)?;
@@ -140,7 +146,7 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
 }
 
 /// Fetches every distinct request the selectors make.
-fn fetch(selectors: &[Selector], region: Option<String>) -> Result<Results, Error> {
+pub(crate) fn fetch(selectors: &[Selector], region: Option<String>) -> Result<Results, Error> {
     let mut requests: Vec<Request> = Vec::new();
     for s in selectors {
         let r = Request::of(s);

@@ -86,17 +86,19 @@ impl Selector {
     }
 
     /// Parses every selector in `inputs`. Each input may hold several
-    /// selectors, one per line; blank lines and `#` comments are skipped, and a
-    /// selector given twice counts once.
+    /// selectors separated by line breaks or spaces (no selector contains
+    /// white space); lines starting with `#` are comments, and a selector
+    /// given twice counts once.
     pub fn parse_all(inputs: &[String]) -> Result<Vec<Selector>, Error> {
         let mut selectors: Vec<Selector> = Vec::new();
         let mut errors = Vec::new();
-        for line in inputs.iter().flat_map(|s| s.lines()) {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            match Selector::parse(line) {
+        let words = inputs
+            .iter()
+            .flat_map(|s| s.lines())
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .flat_map(str::split_whitespace);
+        for word in words {
+            match Selector::parse(word) {
                 Ok(s) if selectors.contains(&s) => {}
                 Ok(s) => selectors.push(s),
                 Err(e) => errors.push(e),
@@ -291,7 +293,7 @@ mod tests {
                 prefix: true
             }
         );
-        assert!(sel("app:key ?").optional);
+        assert!(sel("app:key?").optional);
     }
 
     #[test]
@@ -339,7 +341,6 @@ mod tests {
             "arn:aws:secretsmanager:eu-west-1",
             "arn:aws:secretsmanager:eu-west-1:1:secret:",
             "A,:key",
-            "my app",
             "*",
             "a*b",
             "app*:key",
@@ -355,12 +356,12 @@ mod tests {
     #[test]
     fn multi_line_inputs_comments_and_duplicates() {
         let inputs = vec![
-            "# production\nsimple_bank\n\n  other:key  \n".to_string(),
-            "simple_bank".to_string(),
+            "# production secrets\nsimple_bank\n\n  other:key  \n".to_string(),
+            "simple_bank third ssm:/app/".to_string(),
         ];
         let all = Selector::parse_all(&inputs).unwrap();
         let ids: Vec<_> = all.iter().map(|s| s.raw.as_str()).collect();
-        assert_eq!(ids, ["simple_bank", "other:key"]);
+        assert_eq!(ids, ["simple_bank", "other:key", "third", "ssm:/app/"]);
         assert!(Selector::parse_all(&["# nothing\n".into()]).is_err());
         let many = Selector::parse_all(&["a:b:c:d:e\n,x".into()]).unwrap_err();
         assert_eq!(many.flatten().len(), 2);

@@ -2,6 +2,7 @@
 //! read back by the programs that consume them.
 
 mod conformance;
+mod exec;
 mod fetching;
 mod support;
 mod write;

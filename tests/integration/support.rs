@@ -241,6 +241,13 @@ impl Test {
         }
     }
 
+    /// A test of `exec` instead of `write`.
+    pub fn exec() -> Test {
+        let mut t = Test::new();
+        t.args = vec!["exec".into()];
+        t
+    }
+
     /// The unique secret name this test uses for `name`.
     pub fn name(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
@@ -318,6 +325,21 @@ impl Test {
     /// Runs the binary in the test's directory with a clean environment that
     /// reaches moto through `AWS_ENDPOINT_URL`, exactly as a user would.
     pub fn run(self) -> Outcome {
+        let out = self
+            .command()
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run the binary");
+        Outcome {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+            test: self,
+        }
+    }
+
+    /// The command `run` runs, for tests that need to drive the process.
+    pub fn command(&self) -> Command {
         let moto = moto();
         let mut cmd = Command::new(BIN);
         cmd.args(&self.args)
@@ -329,18 +351,11 @@ impl Test {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null());
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("cannot run the binary");
-        Outcome {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-            test: self,
-        }
+        cmd
     }
 }
 
