@@ -117,7 +117,7 @@ fn a_missing_secret_stops_the_app_from_starting() {
 fn the_app_keeps_the_pid_and_receives_signals() {
     let t = Test::exec().secret("sig", r#"{"A":"1"}"#);
     let id = t.name("sig");
-    let script = "echo $$; trap 'exit 7' TERM; while :; do sleep 0.05; done";
+    let script = "trap 'exit 7' TERM; echo $$; while :; do sleep 0.05; done";
     let mut child = t
         .args(["--secret-id", &id, "--", "sh", "-c", script])
         .command()

@@ -437,7 +437,7 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr_has("invalid selector `a:b:c:d:e`: too many `:` fields");
     Test::new()
-        .args(["--secret-id", "bad alias,x"])
+        .args(["--secret-id", "bad-alias,x"])
         .run()
         .code(2)
         .stderr_has("the alias before `,` must be a variable name");
