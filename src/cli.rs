@@ -56,6 +56,43 @@ pub struct LoadArgs {
     /// AWS region; otherwise the SDK's default chain (AWS_REGION, profile, IMDS).
     #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
     pub region: Option<String>,
+
+    /// Write a secret stored as SecretBinary as base64 text (otherwise such a
+    /// secret is an error).
+    #[arg(long, env = "AWS_SECRETS_ENV_BINARY_BASE64", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new(),
+          conflicts_with = "binary_dir")]
+    pub binary_base64: bool,
+
+    /// Write each secret stored as SecretBinary raw to DIR/NAME (mode 0600);
+    /// its variable holds that file's absolute path.
+    #[arg(long, value_name = "DIR", env = "AWS_SECRETS_ENV_BINARY_DIR")]
+    pub binary_dir: Option<PathBuf>,
+
+    /// Give up on AWS after this many seconds in all (credentials, retries
+    /// and every call included).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, env = "AWS_SECRETS_ENV_TIMEOUT",
+          value_parser = positive_seconds)]
+    pub timeout: f64,
+
+    /// Seconds to wait for a connection to AWS to open.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, env = "AWS_SECRETS_ENV_CONNECT_TIMEOUT",
+          value_parser = positive_seconds)]
+    pub connect_timeout: f64,
+
+    /// Attempts per AWS call, the first included: throttling, 5xx replies and
+    /// dropped connections are retried with exponential backoff and jitter.
+    #[arg(long, value_name = "N", default_value_t = 5, env = "AWS_SECRETS_ENV_MAX_ATTEMPTS",
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err("expected a number of seconds above 0 and at most 3600".into()),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +113,14 @@ pub struct WriteArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Dotenv, env = "AWS_SECRETS_ENV_FORMAT")]
     pub format: Format,
+
+    /// Write variables whose names change how programs run (PATH, LD_*,
+    /// NODE_OPTIONS, GITHUB_*…) to a plain file anyway. Never for
+    /// `github-env`, `--export-env` or `exec`.
+    #[arg(long, env = "AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_reserved_names: bool,
 
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,

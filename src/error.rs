@@ -77,7 +77,7 @@ pub enum Error {
     Credentials { what: String, reason: String },
 
     #[error(
-        "secret `{id}` is stored as SecretBinary, which cannot be written to an env file; store it as SecretString"
+        "secret `{id}` is stored as SecretBinary: pass `--binary-base64` to write it as base64, or `--binary-dir DIR` to write it to a file of its own (a JSON key cannot be selected from it)"
     )]
     Binary { id: String },
 
@@ -103,6 +103,15 @@ pub enum Error {
         second: String,
     },
 
+    #[error(
+        "variable `{name}` (from {source_desc}) would change how programs run; rename it with an alias (`ALIAS,ID`){hint}"
+    )]
+    Reserved {
+        name: String,
+        source_desc: String,
+        hint: &'static str,
+    },
+
     #[error("{source_desc} gives an empty variable name; select it with an alias (`ALIAS,ID`)")]
     EmptyName { source_desc: String },
 
@@ -123,6 +132,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(
+        "AWS did not answer within {seconds} s (--timeout); check the network, the region and AWS_ENDPOINT_URL, or raise --timeout"
+    )]
+    Timeout { seconds: f64 },
 
     #[error("cannot run `{program}`: {source}")]
     Exec {
@@ -165,11 +179,13 @@ impl Error {
             Error::Decryption { .. } => "KMS decryption failed",
             Error::Throttled { .. } => "throttled",
             Error::Aws { .. } => "AWS error",
-            Error::Network { .. } => "network failure",
+            Error::Network { .. } | Error::Timeout { .. } => "network failure",
             Error::Credentials { .. } => "no AWS credentials",
             Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",
             Error::NotJsonObject { .. } | Error::MissingKey { .. } => "JSON secret",
-            Error::Collision { .. } | Error::EmptyName { .. } => "variable name",
+            Error::Collision { .. } | Error::EmptyName { .. } | Error::Reserved { .. } => {
+                "variable name"
+            }
             Error::Refused { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",
             Error::Runtime(_) => "internal error",

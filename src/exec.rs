@@ -12,6 +12,8 @@ use std::process::Command;
 pub fn run(args: ExecArgs) -> Result<(), Error> {
     let selectors = Selector::parse_all(&args.load.secret_ids)?;
     let variables = crate::load(&args.load, &selectors)?;
+    crate::check_reserved(&variables, "; `exec` never sets such names", false)?;
+    crate::write::payloads(&variables)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);
     command.args(rest);

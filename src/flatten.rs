@@ -4,9 +4,10 @@
 use crate::cli::{NameTransformation, ParseJson};
 use crate::error::Error;
 use crate::fetch::Item;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretBytes};
 use crate::select::{Selector, Source};
 use serde_json::{Map, Value};
+use std::path::PathBuf;
 
 /// One variable to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,32 +17,58 @@ pub struct Variable {
     /// Where it came from, for messages and the job summary: the secret id and,
     /// for a JSON secret, the key path. Never the value.
     pub source: String,
+    /// With `--binary-dir`: the SecretBinary to write to the file whose path
+    /// is `value`.
+    pub payload: Option<SecretBytes>,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What to do with a secret stored as SecretBinary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BinaryMode {
+    Refuse,
+    Base64,
+    /// Write it raw to `DIR/NAME`; the variable holds that path.
+    Dir(PathBuf),
+}
+
+#[derive(Debug, Clone)]
 pub struct Options {
     pub parse_json: ParseJson,
     pub transformation: NameTransformation,
+    pub binary: BinaryMode,
 }
 
 /// The variables one selector yields from what was fetched for it.
 pub fn variables(
     selector: &Selector,
     items: &[Item],
-    opts: Options,
+    opts: &Options,
 ) -> Result<Vec<Variable>, Error> {
-    let mut out = Vec::new();
-    let mut push = |raw_name: String, value: Secret, source: String| -> Result<(), Error> {
+    let mut out: Vec<Variable> = Vec::new();
+    let mut push = |raw_name: String,
+                    value: Secret,
+                    source: String,
+                    payload: Option<SecretBytes>|
+     -> Result<(), Error> {
         let name = env_name(&raw_name, opts.transformation);
         if name.is_empty() {
             return Err(Error::EmptyName {
                 source_desc: source,
             });
         }
+        // A SecretBinary kept in a file of its own: the variable holds the path.
+        let value = match (&payload, &opts.binary) {
+            (Some(_), BinaryMode::Dir(dir)) => {
+                let path = dir.join(&name);
+                Secret::new(std::path::absolute(&path).unwrap_or(path).to_string_lossy())
+            }
+            _ => value,
+        };
         out.push(Variable {
             name,
             value,
             source,
+            payload,
         });
         Ok(())
     };
@@ -53,6 +80,9 @@ pub fn variables(
             ..
         } => {
             let item = &items[0];
+            if item.binary.is_some() {
+                return Err(Error::Binary { id: id.clone() });
+            }
             if opts.parse_json == ParseJson::Never {
                 return Err(Error::Usage(format!(
                     "selector `{}` selects a JSON key, which --parse-json never forbids",
@@ -65,9 +95,10 @@ pub fn variables(
                 key: key.clone(),
             })?;
             let name = alias.unwrap_or(key).to_string();
+            let source = format!("secret `{id}` key `{key}`");
             match value {
                 Value::Object(inner) => flatten_into(inner, &name, id, key, &mut push)?,
-                leaf => push(name, leaf_text(leaf), format!("secret `{id}` key `{key}`"))?,
+                leaf => push(name, leaf_text(leaf), source, None)?,
             }
         }
         Source::Secret {
@@ -75,14 +106,7 @@ pub fn variables(
         } => {
             let item = &items[0];
             let plain = alias.unwrap_or(&item.name).to_string();
-            whole_secret(
-                id,
-                item,
-                alias.unwrap_or(""),
-                plain,
-                opts.parse_json,
-                &mut push,
-            )?;
+            whole_secret(id, item, alias.unwrap_or(""), plain, opts, &mut push)?;
         }
         Source::Secret { prefix: true, .. } => {
             for item in items {
@@ -95,7 +119,7 @@ pub fn variables(
                     item,
                     alias.unwrap_or(""),
                     plain,
-                    opts.parse_json,
+                    opts,
                     &mut push,
                 )?;
             }
@@ -105,11 +129,8 @@ pub fn variables(
             // The last path segment of the name AWS returned (no `:VERSION`).
             let last = item.name.rsplit('/').next().unwrap_or(&item.name);
             let name = alias.unwrap_or(last).to_string();
-            push(
-                name,
-                item.value.clone(),
-                format!("parameter `{}`", item.name),
-            )?;
+            let source = format!("parameter `{}`", item.name);
+            push(name, item.value.clone(), source, None)?;
         }
         Source::ParameterPath { path } => {
             for item in items {
@@ -122,29 +143,38 @@ pub fn variables(
                     Some(a) => format!("{a}_{below}"),
                     None => below.to_string(),
                 };
-                push(
-                    name.replace('/', "_"),
-                    item.value.clone(),
-                    format!("parameter `{}`", item.name),
-                )?;
+                let source = format!("parameter `{}`", item.name);
+                push(name.replace('/', "_"), item.value.clone(), source, None)?;
             }
         }
     }
     Ok(out)
 }
 
+/// The `push` callback: name, value, source, SecretBinary payload.
+type Push<'a> = dyn FnMut(String, Secret, String, Option<SecretBytes>) -> Result<(), Error> + 'a;
+
 /// A whole secret: one variable per key of a JSON object (prefixed), or one
-/// variable named `plain` holding the SecretString.
+/// variable named `plain` holding the SecretString — or the SecretBinary as
+/// `opts.binary` says.
 fn whole_secret(
     id: &str,
     item: &Item,
     prefix: &str,
     plain: String,
-    parse_json: ParseJson,
-    push: &mut impl FnMut(String, Secret, String) -> Result<(), Error>,
+    opts: &Options,
+    push: &mut Push,
 ) -> Result<(), Error> {
+    let source = format!("secret `{id}`");
+    if let Some(bytes) = &item.binary {
+        return match opts.binary {
+            BinaryMode::Refuse => Err(Error::Binary { id: id.to_string() }),
+            BinaryMode::Base64 => push(plain, bytes.to_base64(), source, None),
+            BinaryMode::Dir(_) => push(plain, Secret::default(), source, Some(bytes.clone())),
+        };
+    }
     let text = item.value.expose();
-    let object = match parse_json {
+    let object = match opts.parse_json {
         ParseJson::Never => None,
         ParseJson::Auto => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => Some(object),
@@ -154,7 +184,7 @@ fn whole_secret(
     };
     match object {
         Some(object) => flatten_into(&object, prefix, id, "", push),
-        None => push(plain, item.value.clone(), format!("secret `{id}`")),
+        None => push(plain, item.value.clone(), source, None),
     }
 }
 
@@ -212,14 +242,19 @@ fn flatten_into(
     name_prefix: &str,
     id: &str,
     path_prefix: &str,
-    push: &mut impl FnMut(String, Secret, String) -> Result<(), Error>,
+    push: &mut Push,
 ) -> Result<(), Error> {
     for (key, value) in object {
         let name = join(name_prefix, key, '_');
         let path = join(path_prefix, key, '.');
         match value {
             Value::Object(inner) => flatten_into(inner, &name, id, &path, push)?,
-            leaf => push(name, leaf_text(leaf), format!("secret `{id}` key `{path}`"))?,
+            leaf => push(
+                name,
+                leaf_text(leaf),
+                format!("secret `{id}` key `{path}`"),
+                None,
+            )?,
         }
     }
     Ok(())
@@ -231,6 +266,34 @@ fn join(prefix: &str, key: &str, sep: char) -> String {
     } else {
         format!("{prefix}{sep}{key}")
     }
+}
+
+/// Names that change how programs, shells or later workflow steps run: the
+/// loader and shell (PATH, LD_*, DYLD_*, BASH_ENV, ENV, IFS, …), Node
+/// (NODE_OPTIONS) and the runner (GITHUB_*, RUNNER_*, ACTIONS_*). A secret
+/// key with such a name is refused unless the user says otherwise.
+pub fn reserved(name: &str) -> bool {
+    const EXACT: [&str; 9] = [
+        "PATH",
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "PS4",
+        "PROMPT_COMMAND",
+        "NODE_OPTIONS",
+    ];
+    const PREFIXES: [&str; 6] = [
+        "LD_",
+        "DYLD_",
+        "GITHUB_",
+        "RUNNER_",
+        "ACTIONS_",
+        "BASH_FUNC_",
+    ];
+    let upper = name.to_ascii_uppercase();
+    EXACT.contains(&upper.as_str()) || PREFIXES.iter().any(|p| upper.starts_with(p))
 }
 
 /// The name rules: characters outside `[A-Za-z0-9_]` become `_`, a leading
@@ -270,12 +333,14 @@ mod tests {
         let items = [Item {
             name: name.into(),
             value: Secret::new(text),
+            binary: None,
         }];
         let opts = Options {
             parse_json,
             transformation: NameTransformation::None,
+            binary: BinaryMode::Refuse,
         };
-        Ok(variables(&selector, &items, opts)?
+        Ok(variables(&selector, &items, &opts)?
             .into_iter()
             .map(|v| (v.name, v.value.expose().to_string(), v.source))
             .collect())
@@ -386,13 +451,15 @@ mod tests {
             .map(|(n, v)| Item {
                 name: n.to_string(),
                 value: Secret::new(*v),
+                binary: None,
             })
             .collect();
         let opts = Options {
             parse_json: ParseJson::Auto,
             transformation: NameTransformation::None,
+            binary: BinaryMode::Refuse,
         };
-        variables(&selector, &items, opts)
+        variables(&selector, &items, &opts)
             .unwrap()
             .into_iter()
             .map(|v| (v.name, v.value.expose().to_string()))
@@ -435,6 +502,37 @@ mod tests {
             run_items("H,ssm:/app/homolog/", &items[..1]),
             p(&[("H_MSG", "m")])
         );
+    }
+
+    #[test]
+    fn reserved_names() {
+        for name in [
+            "PATH",
+            "path",
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "BASH_ENV",
+            "ENV",
+            "IFS",
+            "NODE_OPTIONS",
+            "GITHUB_TOKEN",
+            "RUNNER_TEMP",
+            "ACTIONS_RUNTIME_TOKEN",
+            "PROMPT_COMMAND",
+        ] {
+            assert!(reserved(name), "{name}");
+        }
+        for name in [
+            "DB_PATH",
+            "PATHS",
+            "ENVIRONMENT",
+            "NODE_ENV",
+            "GITHUB",
+            "CI",
+            "HOME",
+        ] {
+            assert!(!reserved(name), "{name}");
+        }
     }
 
     #[test]

@@ -83,12 +83,22 @@ pub fn load(args: &LoadArgs, selectors: &[Selector]) -> Result<Vec<Variable>, Er
     let opts = flatten::Options {
         parse_json: args.parse_json,
         transformation: args.name_transformation,
+        binary: match (&args.binary_dir, args.binary_base64) {
+            (Some(dir), _) => flatten::BinaryMode::Dir(dir.clone()),
+            (None, true) => flatten::BinaryMode::Base64,
+            (None, false) => flatten::BinaryMode::Refuse,
+        },
     };
-    let fetched = fetch(selectors, args.region.clone())?;
-    let (variables, errors, skipped) = collect(selectors, fetched, opts);
+    let fetched = fetch(selectors, args)?;
+    let (variables, errors, skipped) = collect(selectors, fetched, &opts);
     if masking {
         let mut out = std::io::stdout().lock();
-        for line in mask::mask_lines(variables.iter().map(|v| &v.value)) {
+        // A `--binary-dir` variable holds a file path, not the secret.
+        let values = variables
+            .iter()
+            .filter(|v| v.payload.is_none())
+            .map(|v| &v.value);
+        for line in mask::mask_lines(values) {
             writeln!(out, "{line}").map_err(Error::Stdout)?;
         }
         out.flush().map_err(Error::Stdout)?;
@@ -115,9 +125,17 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
         ));
     }
     let variables = load(&args.load, &selectors)?;
+    let plain_file = args.format != Format::GithubEnv && !args.export_env;
+    let hint = if plain_file {
+        "; or pass `--allow-reserved-names` to write it to this file anyway"
+    } else {
+        "; `github-env` and `--export-env` never export such names"
+    };
+    check_reserved(&variables, hint, plain_file && args.allow_reserved_names)?;
 
     // Render everything before touching any file, so a refusal writes nothing.
     let bytes = render::render(args.format, &variables)?;
+    write::payloads(&variables)?;
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables)?)
     } else {
@@ -145,8 +163,33 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Fetches every distinct request the selectors make.
-pub(crate) fn fetch(selectors: &[Selector], region: Option<String>) -> Result<Results, Error> {
+/// Refuses variables whose names change how programs run, unless `allowed`.
+pub(crate) fn check_reserved(
+    variables: &[Variable],
+    hint: &'static str,
+    allowed: bool,
+) -> Result<(), Error> {
+    if allowed {
+        return Ok(());
+    }
+    let errors: Vec<Error> = variables
+        .iter()
+        .filter(|v| flatten::reserved(&v.name))
+        .map(|v| Error::Reserved {
+            name: v.name.clone(),
+            source_desc: v.source.clone(),
+            hint,
+        })
+        .collect();
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.into_iter().next().expect("one error")),
+        _ => Err(Error::Many(errors)),
+    }
+}
+
+/// Fetches every distinct request the selectors make, within `--timeout`.
+pub(crate) fn fetch(selectors: &[Selector], args: &LoadArgs) -> Result<Results, Error> {
     let mut requests: Vec<Request> = Vec::new();
     for s in selectors {
         let r = Request::of(s);
@@ -158,20 +201,33 @@ pub(crate) fn fetch(selectors: &[Selector], region: Option<String>) -> Result<Re
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    Ok(runtime.block_on(async {
-        let config = fetch::load_config(region).await;
-        fetch::fetch_all(&config, requests).await
-    }))
+    let limits = fetch::Limits {
+        total: std::time::Duration::from_secs_f64(args.timeout),
+        connect: std::time::Duration::from_secs_f64(args.connect_timeout),
+        max_attempts: args.max_attempts,
+    };
+    let region = args.region.clone();
+    runtime.block_on(async {
+        let work = async {
+            let config = fetch::load_config(region, &limits).await;
+            fetch::fetch_all(&config, requests).await
+        };
+        tokio::time::timeout(limits.total, work)
+            .await
+            .map_err(|_| Error::Timeout {
+                seconds: args.timeout,
+            })
+    })
 }
 
 /// Turns fetched values into variables in selector order, gathering every
 /// error (each failed request once) and every name collision. Optional
 /// selectors whose request found nothing are returned as skipped.
-fn collect(
-    selectors: &[Selector],
+fn collect<'a>(
+    selectors: &'a [Selector],
     mut fetched: Results,
-    opts: flatten::Options,
-) -> (Vec<Variable>, Vec<Error>, Vec<&Selector>) {
+    opts: &flatten::Options,
+) -> (Vec<Variable>, Vec<Error>, Vec<&'a Selector>) {
     let mut variables: Vec<Variable> = Vec::new();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();

@@ -1,7 +1,9 @@
-//! The secret value type: its `Debug` and `Display` print `***`, so a value can
-//! only reach output through an explicit `expose()`.
+//! The secret value types: their `Debug` and `Display` print `***`, so a value
+//! can only reach output through an explicit `expose()`, and their buffers are
+//! zeroed when dropped.
 
 use std::fmt;
+use zeroize::Zeroize;
 
 /// A secret value. Reading it takes a deliberate `expose()` call, which is easy
 /// to audit: only the mask, render and write paths call it.
@@ -17,6 +19,61 @@ impl Secret {
     /// the mask list, the environment of a child process.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// A SecretBinary value.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        SecretBytes(bytes.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Standard base64 with padding (RFC 4648 §4).
+    pub fn to_base64(&self) -> Secret {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::with_capacity(self.0.len().div_ceil(3) * 4);
+        for chunk in self.0.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> shift & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        Secret(out)
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
     }
 }
 
@@ -41,5 +98,28 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?} {:?}", vec![s.clone()]), "*** *** [***]");
         assert_eq!(s.expose(), "hunter2");
+        assert_eq!(format!("{:?}", SecretBytes::new(*b"x")), "***");
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(
+                SecretBytes::new(plain.as_bytes()).to_base64().expose(),
+                encoded
+            );
+        }
+        assert_eq!(
+            SecretBytes::new([0xff, 0xfe, 0x00]).to_base64().expose(),
+            "//4A"
+        );
     }
 }

@@ -40,6 +40,17 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes each `--binary-dir` SecretBinary to the file its variable names,
+/// atomically and with mode 0600.
+pub fn payloads(variables: &[crate::flatten::Variable]) -> Result<(), Error> {
+    for v in variables {
+        if let Some(bytes) = &v.payload {
+            atomic(Path::new(v.value.expose()), bytes.expose())?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to standard output and flushes.
 pub fn stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

@@ -9,12 +9,15 @@ mod secretsmanager;
 mod ssm;
 
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretBytes};
 use crate::select::{Selector, Source};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -26,7 +29,10 @@ const PARALLEL: usize = 8;
 pub struct Item {
     /// The secret's name, or the parameter's full name.
     pub name: String,
+    /// The SecretString or parameter value (empty for a SecretBinary).
     pub value: Secret,
+    /// The SecretBinary, for a secret stored as bytes.
+    pub binary: Option<SecretBytes>,
 }
 
 /// What one selector needs from AWS; selectors that need the same share it.
@@ -105,10 +111,35 @@ impl Request {
     }
 }
 
+/// How long and how often to try.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The whole fetch, credentials and retries included.
+    pub total: Duration,
+    pub connect: Duration,
+    pub max_attempts: u32,
+}
+
 /// Loads the SDK configuration once: credentials, region and endpoint from the
-/// default chain, with `region` overriding the chain's region.
-pub async fn load_config(region: Option<String>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+/// default chain, with `region` overriding the chain's region; retries
+/// (standard mode: exponential backoff with jitter on throttling, 5xx and
+/// dropped connections) and timeouts from `limits`.
+pub async fn load_config(region: Option<String>, limits: &Limits) -> SdkConfig {
+    let attempt = limits.total.min(Duration::from_secs(10));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(5)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(limits.connect)
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(limits.total)
+                .build(),
+        );
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }

@@ -5,8 +5,9 @@
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
 use super::{Item, Request};
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretBytes};
 use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::primitives::Blob;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretValueEntry};
 use tokio::task::JoinSet;
 
@@ -32,15 +33,26 @@ fn version_note(stage: &Option<String>, version_id: &Option<String>) -> String {
     }
 }
 
-/// A fetched value, or why it has no text to write.
-fn item(id: &str, name: Option<&str>, text: Option<&str>, binary: bool) -> Result<Item, Error> {
+/// A fetched value (text or bytes), or an error if it has neither.
+fn item(
+    id: &str,
+    name: Option<&str>,
+    text: Option<&str>,
+    binary: Option<&Blob>,
+) -> Result<Item, Error> {
+    let name = name.unwrap_or(id).to_string();
     match (text, binary) {
         (Some(s), _) => Ok(Item {
-            name: name.unwrap_or(id).to_string(),
+            name,
             value: Secret::new(s),
+            binary: None,
         }),
-        (None, true) => Err(Error::Binary { id: id.to_string() }),
-        (None, false) => Err(Error::Empty { id: id.to_string() }),
+        (None, Some(bytes)) => Ok(Item {
+            name,
+            value: Secret::default(),
+            binary: Some(SecretBytes::new(bytes.as_ref())),
+        }),
+        (None, None) => Err(Error::Empty { id: id.to_string() }),
     }
 }
 
@@ -71,7 +83,7 @@ pub async fn get_one(client: &Client, request: &Request, region: &str) -> Result
         id,
         out.name(),
         out.secret_string(),
-        out.secret_binary().is_some(),
+        out.secret_binary(),
     )?])
 }
 
@@ -128,7 +140,7 @@ pub async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -> super
             let found = entries
                 .iter()
                 .find(|e| answers(e.name(), e.arn(), id))
-                .map(|e| item(id, e.name(), e.secret_string(), e.secret_binary().is_some()));
+                .map(|e| item(id, e.name(), e.secret_string(), e.secret_binary()));
             let failed = out
                 .errors()
                 .iter()
@@ -203,12 +215,7 @@ pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Ve
             let Some(name) = e.name().filter(|n| n.starts_with(prefix)) else {
                 continue;
             };
-            match item(
-                name,
-                Some(name),
-                e.secret_string(),
-                e.secret_binary().is_some(),
-            ) {
+            match item(name, Some(name), e.secret_string(), e.secret_binary()) {
                 Ok(i) => items.push(i),
                 Err(err) => errors.push(err),
             }

@@ -34,6 +34,7 @@ fn item(p: &Parameter, name: &str) -> Item {
     Item {
         name: p.name().unwrap_or(name).to_string(),
         value: Secret::new(p.value().unwrap_or("")),
+        binary: None,
     }
 }
 

@@ -7,14 +7,6 @@ use std::hash::{BuildHasher, Hasher};
 
 const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";
 
-/// Names the runner refuses or that would change how later steps run.
-pub fn reserved(name: &str) -> bool {
-    matches!(name, "NODE_OPTIONS" | "PATH" | "BASH_ENV" | "ENV" | "CI")
-        || ["GITHUB_", "RUNNER_", "LD_", "DYLD_", "ACTIONS_"]
-            .iter()
-            .any(|p| name.starts_with(p))
-}
-
 /// A 128-bit random delimiter. std's `RandomState` draws its keys from the OS
 /// random source; two independent hashers give two independent 64-bit halves.
 pub fn delimiter() -> String {
@@ -27,9 +19,9 @@ pub fn delimiter() -> String {
 }
 
 pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
-    if reserved(name) {
+    if crate::flatten::reserved(name) {
         return Err(Refusal {
-            reason: "has a name that would change how later steps run (PATH, LD_*, DYLD_*, BASH_ENV, ENV, NODE_OPTIONS, GITHUB_*, RUNNER_*, ACTIONS_*)",
+            reason: "has a name that would change how later steps run (see `--allow-reserved-names` in the README)",
             suggest: SUGGEST,
         });
     }

@@ -196,6 +196,7 @@ fn variable(name: String, value: &str) -> Variable {
         name,
         value: Secret::new(value),
         source: "test".into(),
+        payload: None,
     }
 }
 
