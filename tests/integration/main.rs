@@ -4,5 +4,6 @@
 mod conformance;
 mod exec;
 mod fetching;
+mod hardening;
 mod support;
 mod write;
