@@ -5,5 +5,6 @@ mod conformance;
 mod exec;
 mod fetching;
 mod hardening;
+mod leaks;
 mod support;
 mod write;

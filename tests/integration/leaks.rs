@@ -1,0 +1,258 @@
+//! No value leaks: for every format and every error path, with values chosen
+//! to be found (multi-line, `%`, `::`, quotes), stdout and stderr hold no value
+//! outside the `::add-mask::` lines, and those come before anything else.
+//! Then the same over random values and random error points.
+
+use crate::support::{Outcome, Test, moto};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+
+const FORMATS: [&str; 7] = [
+    "dotenv",
+    "shell",
+    "docker",
+    "systemd",
+    "json",
+    "yaml",
+    "github-env",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    Missing,
+    Refused,
+    Collision,
+    Reserved,
+    WriteFails,
+    MissingKey,
+    NotJson,
+    Binary,
+}
+
+const FAULTS: [Fault; 9] = [
+    Fault::None,
+    Fault::Missing,
+    Fault::Refused,
+    Fault::Collision,
+    Fault::Reserved,
+    Fault::WriteFails,
+    Fault::MissingKey,
+    Fault::NotJson,
+    Fault::Binary,
+];
+
+/// A value `format` refuses, if it refuses any.
+fn refused_by(format: &str) -> Option<&'static str> {
+    match format {
+        "dotenv" => Some("it's $5-refused-secret"),
+        "docker" => Some("line\nbreak-refused-secret"),
+        "shell" | "systemd" | "github-env" => Some("nul\u{0}refused-secret"),
+        _ => None,
+    }
+}
+
+/// Runs `write` under GitHub Actions with `values` in one JSON secret plus
+/// whatever `fault` needs; checks the outcome names the fault, then the leak
+/// rules. Returns false when the format cannot produce this fault.
+fn check(format: &str, fault: Fault, values: &[String]) -> bool {
+    let mut object = serde_json::Map::new();
+    for (i, v) in values.iter().enumerate() {
+        object.insert(format!("V{i}"), serde_json::Value::String(v.clone()));
+    }
+    let mut t = Test::new();
+    let mut selectors = vec![t.name("good")];
+    let mut output = "out.file".to_string();
+    let mut extra: Vec<&str> = Vec::new();
+    let expect: &str = match fault {
+        Fault::None => "",
+        Fault::Missing => {
+            selectors.push(t.name("missing"));
+            "not found (ResourceNotFoundException)"
+        }
+        Fault::Refused => {
+            let Some(v) = refused_by(format) else {
+                return false;
+            };
+            object.insert("REFUSED".into(), v.into());
+            "cannot carry the value of `REFUSED`"
+        }
+        Fault::Collision => {
+            let other = t.name("other");
+            let value = format!("{{\"V0\":\"collides-{}\"}}", values.len());
+            moto().create(&other, &value);
+            t.remember(&value);
+            selectors.push(other);
+            "would come from both"
+        }
+        Fault::Reserved => {
+            object.insert("LD_PRELOAD".into(), "/reserved-secret.so".into());
+            "would change how programs run"
+        }
+        Fault::WriteFails => {
+            output = "no/such/dir/out.file".into();
+            "cannot write"
+        }
+        Fault::MissingKey => {
+            selectors[0] = format!("{}:NO_SUCH_KEY", t.name("good"));
+            "has no JSON key"
+        }
+        Fault::NotJson => {
+            let plain = t.name("plain");
+            moto().create(&plain, "plaintext-secret-value-that-is-not-json");
+            t.remember("plaintext-secret-value-that-is-not-json");
+            selectors.push(plain);
+            extra.extend(["--parse-json", "always"]);
+            "is not a JSON object"
+        }
+        Fault::Binary => {
+            let bin = t.name("bin");
+            moto().create_binary(&bin, b"binary-secret-bytes\x00\xff");
+            selectors.push(bin);
+            "is stored as SecretBinary"
+        }
+    };
+    let text = serde_json::Value::Object(object).to_string();
+    moto().create(&t.name("good"), &text);
+    t.remember(&text);
+    if let Some(v) = refused_by(format).filter(|_| fault == Fault::Refused) {
+        t.values.push(v.to_string());
+    }
+    let out = t
+        .arg("--secret-id")
+        .arg(selectors.join("\n"))
+        .args(["--format", format, "--output", &output])
+        .args(extra)
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    if fault == Fault::None {
+        assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
+    } else {
+        assert_eq!(out.code, Some(1), "{format} {fault:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(expect),
+            "{format} {fault:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.test.path("out.file").exists(),
+            "{format} {fault:?} wrote a file"
+        );
+    }
+    masks_first_and_no_leak(out, format, fault);
+    true
+}
+
+#[track_caller]
+fn masks_first_and_no_leak(out: Outcome, format: &str, fault: Fault) {
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let masks = lines
+        .iter()
+        .take_while(|l| l.starts_with("::add-mask::"))
+        .count();
+    assert!(
+        lines[masks..]
+            .iter()
+            .all(|l| !l.starts_with("::add-mask::")),
+        "{format} {fault:?}: a mask line after other output"
+    );
+    // Every fetched value that made a variable was masked (errors do not
+    // prevent masking of what was fetched).
+    if fault == Fault::None {
+        assert!(masks > 0, "{format}: nothing masked");
+    }
+    // No line anyone else prints may start a workflow command we did not mean.
+    for line in lines[masks..]
+        .iter()
+        .chain(out.stderr.lines().collect::<Vec<_>>().iter())
+    {
+        let t = line.trim_start();
+        assert!(
+            !t.starts_with("::")
+                || t.starts_with("::error ")
+                || t.starts_with("::group::")
+                || t.starts_with("::endgroup::"),
+            "{format} {fault:?}: unexpected workflow command {line:?}"
+        );
+    }
+    out.no_leak();
+}
+
+/// Values chosen to be found: multi-line, `%`, `::`, quotes.
+fn findable(format: &str) -> Vec<String> {
+    let mut values = vec![
+        "plain-secret-value-1".to_string(),
+        "100%-secret%0A-2".to_string(),
+        "::stop-commands::secret-3".to_string(),
+        "quote'secret-4".to_string(),
+        "%25::%0D-secret-5".to_string(),
+    ];
+    if format != "docker" {
+        values.push("multi\nline-secret-6\n::add-mask::x".to_string());
+    }
+    values
+}
+
+#[test]
+fn no_value_leaks_on_any_path_in_any_format() {
+    let mut ran = 0;
+    for format in FORMATS {
+        for fault in FAULTS {
+            if check(format, fault, &findable(format)) {
+                ran += 1;
+            }
+        }
+    }
+    assert_eq!(ran, 61, "cases run");
+}
+
+/// Random values biased toward what breaks logs and files.
+fn random_value() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "::", "%", "%0A", "%25", "\n", "\r", "'", "\"", "$", "`", "\\", "#", " ", "secret", "é",
+        "🦀", "=",
+    ]);
+    (prop::collection::vec(piece, 1..8), 0u32..1_000_000)
+        .prop_map(|(pieces, n)| format!("{}{n:06}", pieces.concat()))
+}
+
+#[test]
+fn no_value_leaks_for_random_values_and_error_points() {
+    let mut runner = TestRunner::default();
+    let strategy = (
+        prop::collection::vec(random_value(), 1..5),
+        prop::sample::select(FORMATS.to_vec()),
+        prop::sample::select(FAULTS.to_vec()),
+    );
+    for _ in 0..24 {
+        let (mut values, format, fault) = strategy.new_tree(&mut runner).unwrap().current();
+        // The success path needs values the format accepts; the other paths
+        // fail before rendering or on their own refusal.
+        if matches!(fault, Fault::None | Fault::WriteFails | Fault::Reserved) {
+            values.retain(|v| !v.contains(['\r', '\n', '\'', '"', '\\', '$', '`']));
+            if values.is_empty() {
+                values.push("fallback-secret-value".into());
+            }
+        }
+        if fault == Fault::Refused {
+            values.retain(|v| !v.contains(['\r', '\n', '\'', '"', '\\', '$', '`']));
+        }
+        check(format, fault, &values);
+    }
+}
+
+/// The checker itself: a value printed outside the mask lines is caught.
+#[test]
+#[should_panic(expected = "leaked")]
+fn the_leak_check_catches_a_leak() {
+    let mut t = Test::new();
+    t.values.push("visible-secret".into());
+    Outcome {
+        code: Some(0),
+        stdout: "::add-mask::visible-secret\nlog: visible-secret\n".into(),
+        stderr: String::new(),
+        test: t,
+    }
+    .no_leak();
+}
