@@ -69,6 +69,15 @@ check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
 if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+$ ]]; then
     bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
 fi
+for pair in timeout:AWS_SECRETS_ENV_TIMEOUT connect-timeout:AWS_SECRETS_ENV_CONNECT_TIMEOUT; do
+    var=${pair#*:}
+    if [[ ! ${!var:-} =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+        bad "input '${pair%%:*}' must be a number of seconds"
+    fi
+done
+if [[ ! ${AWS_SECRETS_ENV_MAX_ATTEMPTS:-} =~ ^([1-9]|1[0-9]|20)$ ]]; then
+    bad "input 'max-attempts' must be a whole number from 1 to 20"
+fi
 if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
     bad "input 'version' must be a version such as 0.1.0, or empty for the version pinned by this action ref"
 fi
@@ -92,10 +101,5 @@ fi
 if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_OUTPUT == */* ]]; then
     mkdir -p -- "${AWS_SECRETS_ENV_OUTPUT%/*}/"
 fi
-rc=0
-"$bin" write || rc=$?
-if ((rc == 2)); then
-    # clap's usage errors are plain text on stderr; make them an annotation.
-    printf '::error title=aws-secrets-env%%3A invalid input::an input was rejected by aws-secrets-env write (see the message above)\n'
-fi
-exit "$rc"
+# The binary reports its own errors, usage errors included, as annotations.
+exec "$bin" write

@@ -176,7 +176,7 @@ if grep -q "::error.*input 'export-env' must be one of: true|false" "$tmp/act.lo
 else
     not_ok "bad input reported by name"
 fi
-if grep -q "::error.*rejected by aws-secrets-env write" "$tmp/act.log"; then
+if grep -q "::error title=aws-secrets-env%3A invalid input::error: invalid value 'no-such-format' for '--format" "$tmp/act.log"; then
     ok "unknown format reported as ::error::"
 else
     not_ok "unknown format reported as ::error::"
