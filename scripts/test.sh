@@ -11,6 +11,10 @@ bash scripts/setup.sh
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# Licences (no GPL), banned crates (OpenSSL, envfile) and sources; the
+# advisory database needs GitHub, so advisories run in the GitHub workflow.
+command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny@0.20.2
+cargo deny --log-level error check licenses bans sources
 shellcheck -S warning scripts/*.sh .ci/run dist/*.sh tests/action/*.sh tests/readers/*.sh tests/readers/go/build.sh
 cargo test --locked
 # The composite action: verified install against a local HTTPS release, then

@@ -7,18 +7,41 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` so that readers see either the old file or the
 /// whole new one, never a part; on any error the old file is untouched and no
-/// temp file remains.
+/// temp file remains. A symlink is followed (the file it points to is
+/// replaced, the link stays); a device, FIFO or socket (`/dev/null`,
+/// `/dev/stdout`, a pipe) is written to in place, never replaced.
 pub fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
     };
-    if path.is_dir() {
-        return Err(fail(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "it is a directory",
-        )));
+    // Follows symlinks, so `/dev/stdout` is seen as the pipe or tty it is.
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            )));
+        }
+        Ok(m) if !m.is_file() => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            return f.write_all(bytes).and_then(|()| f.flush()).map_err(fail);
+        }
+        _ => {}
     }
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
+            fail(std::io::Error::new(
+                e.kind(),
+                format!("it is a symlink whose target cannot be resolved ({e})"),
+            ))
+        })?,
+        _ => path.to_path_buf(),
+    };
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -77,6 +100,48 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_and_the_link_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.env");
+        let link = dir.path().join("app.env");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink("real.env", &link).unwrap();
+        atomic(&link, b"new\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"new\n");
+        std::fs::remove_file(&real).unwrap();
+        let err = atomic(&link, b"x").unwrap_err();
+        assert!(err.to_string().contains("symlink"), "{err}");
+    }
+
+    /// A FIFO stands for `/dev/null` and `/dev/stdout`: written to, not replaced.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        atomic(&fifo, b"through the pipe\n").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe\n");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]

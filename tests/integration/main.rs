@@ -3,6 +3,7 @@
 
 mod conformance;
 mod exec;
+mod faults;
 mod fetching;
 mod hardening;
 mod leaks;

@@ -571,3 +571,16 @@ fn docker_systemd_and_yaml_formats_through_the_binary() {
         .stderr_has("format `docker` cannot carry the value of `PEM`: it contains a line break")
         .no_file("env.list");
 }
+
+#[test]
+fn devices_are_written_to_not_replaced() {
+    let t = Test::new().secret("dev", r#"{"K":"to-stdout"}"#);
+    let out = t
+        .select("dev")
+        .args(["--output", "/dev/stdout"])
+        .run()
+        .success();
+    assert_eq!(out.stdout, "K='to-stdout'\n");
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null is still a device");
+}

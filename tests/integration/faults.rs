@@ -1,0 +1,159 @@
+//! Faults injected for real: a proxy on 127.0.0.1 in front of moto answers
+//! the first N requests with throttling, a 500, a dropped connection, silence
+//! or a hostile error message (tests/faults/fault_proxy.py), then passes
+//! through. Each run must end in success or a clear, bounded failure.
+
+use crate::support::{ROOT, Test, moto, python};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running fault proxy; killed when dropped.
+struct Proxy {
+    child: Child,
+    endpoint: String,
+}
+
+impl Proxy {
+    fn start(mode: &str, count: u32, message: Option<&str>) -> Proxy {
+        let mut cmd = Command::new(python());
+        cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
+            .args(["--upstream", &moto().endpoint, "--mode", mode])
+            .args(["--count", &count.to_string(), "--port", "0"]);
+        if let Some(m) = message {
+            cmd.args(["--message", m]);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start tests/faults/fault_proxy.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("fault proxy said {line:?}"))
+            .trim()
+            .to_string();
+        Proxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn through(proxy: &Proxy, t: Test) -> Test {
+    t.env("AWS_ENDPOINT_URL", &proxy.endpoint)
+}
+
+#[test]
+fn transient_faults_are_retried_to_success() {
+    for mode in ["throttle", "error500", "drop"] {
+        let t = Test::new().secret("s", r#"{"K":"survives-faults"}"#);
+        let proxy = Proxy::start(mode, 2, None);
+        let out = through(&proxy, t.select("s"))
+            .args(["--max-attempts", "5"])
+            .run();
+        assert_eq!(out.code, Some(0), "{mode}: {}", out.stderr);
+        assert_eq!(out.file("app.env"), "K='survives-faults'\n", "{mode}");
+    }
+}
+
+#[test]
+fn ssm_pages_survive_throttling_too() {
+    let t = Test::new();
+    for i in 0..12 {
+        moto().put_parameter(
+            &t.parameter(&format!("/cfg/P{i:02}")),
+            &format!("v{i}"),
+            "String",
+        );
+    }
+    let proxy = Proxy::start("throttle", 2, None);
+    let out = through(&proxy, t.select("ssm:/cfg/"))
+        .args(["--format", "json", "-o", "-"])
+        .run()
+        .success();
+    let got: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(got.len(), 12);
+}
+
+#[test]
+fn persistent_throttling_fails_clearly_and_in_bounded_time() {
+    let t = Test::new().secret("s", r#"{"K":"v"}"#);
+    let id = t.name("s");
+    let proxy = Proxy::start("throttle", 1000, None);
+    let started = Instant::now();
+    through(&proxy, t.args(["--secret-id", &id, "--max-attempts", "3"]))
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "secret `{id}`: AWS throttled the request (ThrottlingException) and retries ran out"
+        ))
+        .no_file("app.env");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let proxy = Proxy::start("error500", 1000, None);
+    through(
+        &proxy,
+        Test::new().args(["--secret-id", &id, "--max-attempts", "2"]),
+    )
+    .run()
+    .failure()
+    .stderr_has("InternalServiceError");
+}
+
+#[test]
+fn a_silent_server_is_bounded_by_the_timeout() {
+    let t = Test::new().secret("s", r#"{"K":"v"}"#);
+    let id = t.name("s");
+    let proxy = Proxy::start("hang", 1000, None);
+    let started = Instant::now();
+    through(&proxy, t.args(["--secret-id", &id, "--timeout", "3"]))
+        .run()
+        .failure()
+        .stderr_has("did not answer within 3 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_hostile_aws_message_cannot_become_a_workflow_command() {
+    let t = Test::new().secret("s", r#"{"K":"value-before-stop"}"#);
+    let id = t.name("s");
+    let proxy = Proxy::start(
+        "message",
+        1000,
+        Some("denied\n::stop-commands::pwned\r\n::add-mask::x"),
+    );
+    let out = through(&proxy, t.args(["--secret-id", &id]))
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .failure()
+        .stderr_has("access denied to secret");
+    for line in out.stdout.lines().chain(out.stderr.lines()) {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("::stop-commands") && !line.starts_with("::add-mask::"),
+            "a workflow command got through: {line:?}"
+        );
+        assert!(!line.contains("::stop-commands::"), "{line:?}");
+    }
+}
