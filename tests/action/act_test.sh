@@ -106,7 +106,15 @@ c = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1
                  aws_access_key_id="test", aws_secret_access_key="test")
 c.create_secret(Name="e2e/app", SecretString=json.dumps(app))
 c.create_secret(Name="e2e/plain", SecretString=plain)
-for name, value in {**app, "PLAIN": plain}.items():
+ssm = {
+    "MSG": "olá from homolog: $HOME e2e",
+    "db_PASSWORD": "ssm-secure-pa$$word-e2e",
+}
+p = boto3.client("ssm", endpoint_url=endpoint, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+p.put_parameter(Name="/e2e/homolog/MSG", Value=ssm["MSG"], Type="String")
+p.put_parameter(Name="/e2e/homolog/db/PASSWORD", Value=ssm["db_PASSWORD"], Type="SecureString")
+for name, value in {**app, "PLAIN": plain, **ssm}.items():
     with open(os.path.join(out, name), "w", newline="") as f:
         f.write(value)
 EOF
