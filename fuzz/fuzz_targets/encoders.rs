@@ -54,6 +54,7 @@ fn variables(values: &[&str], names: &[String]) -> Vec<Variable> {
             name: name.clone(),
             value: Secret::new(*v),
             source: format!("fuzz input `{name}`"),
+            payload: None,
         })
         .collect()
 }
@@ -76,7 +77,10 @@ fn check(values: &[&str]) {
         match render(format, &vars) {
             Ok(bytes) => {
                 if let Some(name) = refused {
-                    panic!("{}: `{name}` was written, but the documented rules refuse it", format.name());
+                    panic!(
+                        "{}: `{name}` was written, but the documented rules refuse it",
+                        format.name()
+                    );
                 }
                 check_output(format, &expected, &bytes);
             }
@@ -88,11 +92,18 @@ fn check(values: &[&str]) {
 /// Whether the documented rules (module docs of src/render/*.rs) refuse `v`.
 fn model_refuses(format: Format, name: &str, v: &str) -> bool {
     let nul = v.contains('\0');
+    // Unicode noncharacters, which systemd rejects (dotenv and systemd refuse).
+    let nonchar = v.chars().any(|c| {
+        let n = c as u32;
+        (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
+    });
     match format {
-        Format::Shell | Format::Systemd => nul,
+        Format::Shell => nul,
+        Format::Systemd => nul || nonchar,
         Format::Json | Format::Yaml => false,
         Format::Dotenv => {
-            nul || v.contains('\r')
+            nul || nonchar
+                || v.contains('\r')
                 || v.contains("${")
                 || (v.contains(['\'', '\\']) && v.contains(['"', '\\', '$', '`']))
         }
@@ -114,7 +125,8 @@ fn model_refuses(format: Format, name: &str, v: &str) -> bool {
 fn canonical_refused(format: Format) -> Vec<String> {
     let mut v: Vec<String> = vec!["\0".into()];
     match format {
-        Format::Dotenv => v.extend(["a\rb", "${", "a\\b\"", "'\""].map(String::from)),
+        Format::Dotenv => v.extend(["\u{ffff}", "a\rb", "${", "a\\b\"", "'\""].map(String::from)),
+        Format::Systemd => v.push("\u{ffff}".into()),
         Format::Docker => {
             v.extend(["a\nb", "a\r", "'x'"].map(String::from));
             v.push("x".repeat(DOCKER_MAX_LINE));
@@ -133,7 +145,10 @@ fn check_refusal(format: Format, values: &[&str], refused: Option<&str>, err: &E
         ..
     } = err
     else {
-        panic!("{}: render failed with a non-refusal error: {err}", format.name());
+        panic!(
+            "{}: render failed with a non-refusal error: {err}",
+            format.name()
+        );
     };
     assert_eq!(*fname, format.name(), "refusal names the wrong format");
     match refused {
@@ -153,19 +168,28 @@ fn check_refusal(format: Format, values: &[&str], refused: Option<&str>, err: &E
     // fixed example refused for the same reason under the same key.
     let canonical = canonical_messages(format, key);
     let Some((_, example, expected)) = canonical.iter().find(|(r, _, _)| r == reason) else {
-        panic!("{}: refusal reason with no canonical example: {reason}", format.name());
+        panic!(
+            "{}: refusal reason with no canonical example: {reason}",
+            format.name()
+        );
     };
     assert_eq!(
-        &msg, expected,
+        &msg,
+        expected,
         "{}: refusal message depends on the value (example {example:?})",
         format.name()
     );
     for v in values {
         // A value that is part of the fixed wording (e.g. "`${`") is no leak:
         // the message for some other value has it too.
-        let wording = canonical.iter().any(|(_, c, m)| !c.contains(*v) && m.contains(*v));
+        let wording = canonical
+            .iter()
+            .any(|(_, c, m)| !c.contains(*v) && m.contains(*v));
         if v.len() >= 4 && msg.contains(*v) && !wording {
-            panic!("{}: refusal message contains the value: {msg:?}", format.name());
+            panic!(
+                "{}: refusal message contains the value: {msg:?}",
+                format.name()
+            );
         }
     }
 }
@@ -189,7 +213,9 @@ fn canonical_messages(format: Format, key: &str) -> std::rc::Rc<Canonical> {
                     .map(|example| {
                         let vars = variables(&[&example], &[key.to_string()]);
                         match render(format, &vars) {
-                            Err(e @ Error::Refused { reason, .. }) => (reason, example, e.to_string()),
+                            Err(e @ Error::Refused { reason, .. }) => {
+                                (reason, example, e.to_string())
+                            }
                             other => panic!("canonical example {example:?} not refused: {other:?}"),
                         }
                     })
@@ -202,10 +228,14 @@ fn canonical_messages(format: Format, key: &str) -> std::rc::Rc<Canonical> {
 
 fn check_output(format: Format, expected: &Pairs, bytes: &[u8]) {
     let f = format.name();
-    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{f}: output is not UTF-8: {e}"));
+    let text =
+        std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{f}: output is not UTF-8: {e}"));
     assert!(text.ends_with('\n'), "{f}: output does not end with LF");
     assert!(!text.contains('\0'), "{f}: output contains NUL");
-    assert!(!text.starts_with('\u{feff}'), "{f}: output starts with a BOM");
+    assert!(
+        !text.starts_with('\u{feff}'),
+        "{f}: output starts with a BOM"
+    );
     // Raw CR may appear only inside values of the formats that carry it
     // literally; everywhere else (and in the syntax around values) never.
     let value_crs: usize = expected.iter().map(|(_, v)| v.matches('\r').count()).sum();
@@ -213,9 +243,16 @@ fn check_output(format: Format, expected: &Pairs, bytes: &[u8]) {
         Format::Shell | Format::Systemd | Format::Docker | Format::GithubEnv => value_crs,
         Format::Dotenv | Format::Json | Format::Yaml => 0,
     };
-    assert_eq!(text.matches('\r').count(), allowed_crs, "{f}: raw CR outside a value");
+    assert_eq!(
+        text.matches('\r').count(),
+        allowed_crs,
+        "{f}: raw CR outside a value"
+    );
     if format == Format::GithubEnv {
-        assert!(!text.contains("\r\n"), "{f}: CRLF, which Windows runners split on");
+        assert!(
+            !text.contains("\r\n"),
+            "{f}: CRLF, which Windows runners split on"
+        );
     }
 
     let parsed = match format {
@@ -236,7 +273,10 @@ fn check_output(format: Format, expected: &Pairs, bytes: &[u8]) {
         Format::Yaml => parse_yaml(text),
     };
     match parsed {
-        Ok(pairs) => assert_eq!(&pairs, expected, "{f}: does not read back\noutput: {text:?}"),
+        Ok(pairs) => assert_eq!(
+            &pairs, expected,
+            "{f}: does not read back\noutput: {text:?}"
+        ),
         Err(e) => panic!("{f}: strict re-parse failed: {e}\noutput: {text:?}"),
     }
 }
@@ -401,7 +441,9 @@ fn parse_github_env(text: &str) -> Result<Pairs, String> {
             .strip_prefix("ghadelimiter_")
             .ok_or("delimiter without the ghadelimiter_ prefix")?;
         if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(format!("delimiter is not 32 lowercase hex digits: {delim:?}"));
+            return Err(format!(
+                "delimiter is not 32 lowercase hex digits: {delim:?}"
+            ));
         }
         if delims.contains(&delim) {
             return Err("delimiter reused".into());
@@ -486,7 +528,14 @@ fn runner_github_env(text: &str, windows: bool) -> Result<Pairs, String> {
                     }
                     end = idx - nl;
                 }
-                (name, if end > start { text[start..end].to_string() } else { String::new() })
+                (
+                    name,
+                    if end > start {
+                        text[start..end].to_string()
+                    } else {
+                        String::new()
+                    },
+                )
             }
             _ => return Err(format!("Invalid format '{line}'")),
         };
@@ -571,7 +620,10 @@ fn yaml_double_quoted(s: &str) -> Result<(String, &str), String> {
                     || (0x7F..=0x9F).contains(&(c as u32))
                     || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}');
                 if must_escape || !yaml_printable(c) {
-                    return Err(format!("raw {c:?} (U+{:04X}) in a double-quoted scalar", c as u32));
+                    return Err(format!(
+                        "raw {c:?} (U+{:04X}) in a double-quoted scalar",
+                        c as u32
+                    ));
                 }
                 out.push(c);
             }

@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// API calls in flight at once.
-const PARALLEL: usize = 8;
+pub(crate) const PARALLEL: usize = 8;
 
 /// One value as AWS returned it, with the name AWS gave it.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub enum Request {
 pub type Results = HashMap<Request, Result<Vec<Item>, Error>>;
 
 /// What one API task settles: one or more requests and their outcomes.
-type Settled = Vec<(Request, Result<Vec<Item>, Error>)>;
+pub(crate) type Settled = Vec<(Request, Result<Vec<Item>, Error>)>;
 
 impl Request {
     pub fn of(selector: &Selector) -> Request {

@@ -1,6 +1,6 @@
 //! Secrets Manager: plain ids 20 to a `BatchGetSecretValue` (falling back to
 //! `GetSecretValue` one by one where only that is allowed), versioned ids
-//! through `GetSecretValue`, wildcards through a name filter, every page.
+//! through `GetSecretValue`, wildcards through `ListSecrets`, every page.
 
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
 use super::{Item, Request};
@@ -9,6 +9,8 @@ use crate::secret::{Secret, SecretBytes};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::primitives::Blob;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretValueEntry};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Ids per `BatchGetSecretValue` call (the API's limit).
@@ -184,11 +186,16 @@ async fn get_each(client: &Client, ids: Vec<String>, region: &str) -> super::Set
     results
 }
 
-/// Every secret whose name starts with `prefix`, following every page.
+/// Names per `ListSecrets` page (the API's limit).
+const LIST_PAGE: i32 = 100;
+
+/// Every secret whose name starts with `prefix`: `ListSecrets` pages of 100
+/// names, followed to the last page, and each page's names fetched 20 to a
+/// `BatchGetSecretValue` while the next page is listed, so 1,000 secrets take
+/// about a dozen round trips instead of fifty.
 pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Vec<Item>, Error> {
-    let what = format!("secrets `{prefix}*`");
     let ctx = Ctx {
-        what: what.clone(),
+        what: format!("secrets `{prefix}*`"),
         id: prefix,
         service: Service::SecretsManager,
         region,
@@ -198,45 +205,47 @@ pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Ve
         .key(FilterNameStringType::Name)
         .values(prefix)
         .build();
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
+    let limit = Arc::new(Semaphore::new(super::PARALLEL));
+    let mut batches: JoinSet<super::Settled> = JoinSet::new();
     let mut token: Option<String> = None;
     loop {
         let out = client
-            .batch_get_secret_value()
+            .list_secrets()
             .filters(filter.clone())
-            .max_results(BATCH as i32)
+            .max_results(LIST_PAGE)
             .set_next_token(token.take())
             .send()
             .await
             .map_err(|e| from_sdk(&e, &ctx))?;
-        for e in out.secret_values() {
-            // The name filter may match more loosely than a prefix: check.
-            let Some(name) = e.name().filter(|n| n.starts_with(prefix)) else {
-                continue;
-            };
-            match item(name, Some(name), e.secret_string(), e.secret_binary()) {
-                Ok(i) => items.push(i),
-                Err(err) => errors.push(err),
-            }
-        }
-        for e in out.errors() {
-            let id = e.secret_id().unwrap_or(prefix);
-            errors.push(from_code(
-                e.error_code().unwrap_or(""),
-                e.message().unwrap_or(""),
-                &Ctx {
-                    what: format!("secret `{id}`"),
-                    id,
-                    service: Service::SecretsManager,
-                    region,
-                    version: String::new(),
-                },
-            ));
+        // The name filter may match more loosely than a prefix: check.
+        let names: Vec<String> = out
+            .secret_list()
+            .iter()
+            .filter_map(|e| e.name())
+            .filter(|n| n.starts_with(prefix))
+            .map(str::to_string)
+            .collect();
+        for chunk in names.chunks(BATCH) {
+            let (client, chunk, region) = (client.clone(), chunk.to_vec(), region.to_string());
+            let limit = limit.clone();
+            batches.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                get_batch(&client, chunk, &region).await
+            });
         }
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
             _ => break,
+        }
+    }
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(joined) = batches.join_next().await {
+        for (_, result) in joined.expect("fetch task panicked") {
+            match result {
+                Ok(found) => items.extend(found),
+                Err(e) => errors.push(e),
+            }
         }
     }
     match errors.len() {

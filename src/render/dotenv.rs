@@ -3,7 +3,7 @@
 //! godotenv, gotenv/viper, Docker Compose, systemd, bash and dash
 //! (measured: shared/reference/env-formats.md §2).
 
-use super::{NUL, Refusal};
+use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
 
 const SUGGEST: &str = "`--format shell` (for `source`) or `--format json`";
 
@@ -12,6 +12,9 @@ const SUGGEST: &str = "`--format shell` (for `source`) or `--format json`";
 pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
+    }
+    if has_noncharacter(value) {
+        return Err(NONCHARACTER);
     }
     if value.contains('\r') {
         return Err(Refusal {

@@ -64,6 +64,21 @@ pub struct Refusal {
     pub suggest: &'static str,
 }
 
+/// Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every
+/// plane), which systemd's UTF-8 check rejects in an `EnvironmentFile=`
+/// (found by the conformance suite).
+pub fn has_noncharacter(value: &str) -> bool {
+    value.chars().any(|c| {
+        let n = c as u32;
+        (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
+    })
+}
+
+const NONCHARACTER: Refusal = Refusal {
+    reason: "contains a Unicode noncharacter (U+FDD0–U+FDEF, U+FFFE, U+FFFF…), which systemd rejects",
+    suggest: "`--format shell` or `--format json`",
+};
+
 /// No environment variable can hold NUL: execve takes C strings.
 const NUL: Refusal = Refusal {
     reason: "contains a NUL character, which no environment variable can hold",

@@ -2,11 +2,14 @@
 //! backslash before `\`, `"`, `$` and backtick, line breaks kept literally, no
 //! `export` (systemd drops such lines). Also valid POSIX shell.
 
-use super::{NUL, Refusal};
+use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
 
 pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
+    }
+    if has_noncharacter(value) {
+        return Err(NONCHARACTER);
     }
     let mut out = String::with_capacity(name.len() + value.len() + 3);
     out.push_str(name);
@@ -32,5 +35,10 @@ mod tests {
             r#"K="a\\b\"c\$d\`e'f""#
         );
         assert_eq!(line("K", "l1\nl2\r").unwrap(), "K=\"l1\nl2\r\"");
+        // Regression (conformance suite): systemd rejects noncharacters.
+        for bad in ["\u{ffff}", "a\u{fffe}", "\u{fdd0}", "\u{10ffff}"] {
+            assert!(line("K", bad).is_err(), "{bad:?}");
+        }
+        assert!(line("K", "\u{fffd}\u{fdcf}\u{fdf0}").is_ok());
     }
 }

@@ -20,7 +20,8 @@ pub fn document(variables: &[Variable]) -> String {
 
 /// A YAML double-quoted scalar. Escapes `"` and `\`, C0 and C1 controls,
 /// DEL, the line and paragraph separators and the BOM (which some readers
-/// strip or fold), and nothing else.
+/// strip or fold), U+FFFE and U+FFFF (outside YAML's printable set: readers
+/// reject them raw; found by fuzzing), and nothing else.
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -33,7 +34,10 @@ pub fn quote(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20
                 || (0x7f..=0x9f).contains(&(c as u32))
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
             {
                 out.push_str(&format!("\\u{:04X}", c as u32));
             }
@@ -51,6 +55,8 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(quote("yes"), "\"yes\"");
+        // Regression (fuzz/encoders): PyYAML and ruamel reject these raw.
+        assert_eq!(quote("\u{FFFE}\u{FFFF}"), "\"\\uFFFE\\uFFFF\"");
         assert_eq!(
             quote("a\"b\\c\nd\te\u{0}\u{85}\u{2028}é"),
             "\"a\\\"b\\\\c\\nd\\te\\u0000\\u0085\\u2028é\""

@@ -148,6 +148,9 @@ fn corpus() -> Vec<String> {
         "\u{feff}bom",
         "\u{85}nel",
         "\u{7f}del",
+        // Regressions found by fuzz/encoders: YAML readers reject these raw.
+        "\u{ffff}",
+        "\u{fffe}${",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\n",
         "postgresql://root:p\"w$x#y;z@host:5432/db?sslmode=require",
         "%0A%25",
@@ -323,7 +326,8 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
         // What each format refuses is part of its contract: pin it down.
         let refused = refused_values(&values, &refused);
         match format {
-            Format::Shell | Format::Systemd | Format::Yaml | Format::Json => {
+            Format::Systemd => assert_eq!(refused, ["\"\\u{ffff}\"", "\"\\u{fffe}${\""]),
+            Format::Shell | Format::Yaml | Format::Json => {
                 assert!(refused.is_empty(), "{} refused {refused:?}", format.name())
             }
             Format::GithubEnv => assert_eq!(
@@ -348,7 +352,8 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
                         r.contains("\\r")
                             || r.contains("${")
                             || r.contains("\\\\")
-                            || r.contains('\''),
+                            || r.contains('\'')
+                            || r.contains("\\u{fff"),
                         "dotenv refused {r}"
                     );
                 }

@@ -68,10 +68,11 @@ fn more_than_twenty_ids_with_duplicates_arns_and_missing_ones() {
 #[test]
 fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
     let t = Test::new();
-    for i in 0..47 {
+    // More than one ListSecrets page (100) and many BatchGetSecretValue calls (20).
+    for i in 0..127 {
         moto().create(
-            &t.name(&format!("app/prod/s{i:02}")),
-            &format!(r#"{{"P{i:02}":"x{i:02}"}}"#),
+            &t.name(&format!("app/prod/s{i:03}")),
+            &format!(r#"{{"P{i:03}":"x{i:03}"}}"#),
         );
     }
     moto().create(&t.name("app/prod/plain"), "plain-value");
@@ -89,9 +90,9 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
         .run()
         .success();
     let got = json_map(&out.stdout);
-    assert_eq!(got.len(), 48, "{got:?}");
-    assert_eq!(got["P00"], "x00");
-    assert_eq!(got["P46"], "x46");
+    assert_eq!(got.len(), 128, "{got:?}");
+    assert_eq!(got["P000"], "x000");
+    assert_eq!(got["P126"], "x126");
     let plain_name = t.name("app/prod/plain").replace(['-', '/'], "_");
     assert_eq!(got[&plain_name], "plain-value");
     assert!(!got.contains_key("OTHER") && !got.contains_key("NOPE"));
@@ -99,7 +100,7 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
     let out = Test::new()
         .args([
             "--secret-id",
-            &format!("W,{}*", t.name("app/prod/s0")),
+            &format!("W,{}*", t.name("app/prod/s00")),
             "--format",
             "json",
             "-o",
@@ -112,8 +113,8 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
     assert_eq!(
         keys,
         [
-            "W_P00", "W_P01", "W_P02", "W_P03", "W_P04", "W_P05", "W_P06", "W_P07", "W_P08",
-            "W_P09"
+            "W_P000", "W_P001", "W_P002", "W_P003", "W_P004", "W_P005", "W_P006", "W_P007",
+            "W_P008", "W_P009"
         ]
     );
 }
