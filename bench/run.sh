@@ -1,47 +1,28 @@
 #!/usr/bin/env bash
-# A first benchmark: wall time (median of RUNS) and peak RSS of one `write`
-# for N secrets against a local moto server on 127.0.0.1 (no added latency).
-# Issue 5 extends this with a latency proxy, API-call counts and the seed's
-# aws-cli + jq pipeline side by side.
-# Usage: bench/run.sh [BINARY]   (default: a release build of this checkout)
+# Benchmark aws-secrets-env against the seed's aws-cli + jq pipeline behind a
+# latency proxy (bench/README.md). Installs what it needs (the project venv
+# with moto, jq, GNU time, AWS CLI v1 in bench/.venv-awscli), then runs bench/bench.py
+# under `nice -n 19`. It never builds the tool: build it first
+# (cargo build --release) or pass --bin PATH.
+# Usage: bench/run.sh [bench.py options, e.g. --runs 5 --ns 1,20,100,1000 --json]
+# Env: RUNS, BENCH_BIN, BENCH_PREV_BIN (a previous release to compare).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-RUNS=${RUNS:-7}
+AWSCLI_VERSION=${AWSCLI_VERSION:-1.46.3}
+
 bash scripts/setup.sh --minimal
-if [ $# -ge 1 ]; then
-  bin=$1
-else
-  cargo build --quiet --release --locked
-  bin="$root/target/release/aws-secrets-env"
+missing=()
+command -v jq >/dev/null || missing+=(jq)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-moto=$!
-work=$(mktemp -d)
-trap 'kill $moto 2>/dev/null || true; rm -rf "$work"' EXIT
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
-  AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-.venv/bin/python - <<'PY'
-import json, boto3
-sm = boto3.client("secretsmanager")
-for i in range(100):
-    sm.create_secret(Name=f"bench/{i:03}", SecretString=json.dumps({f"K{i}_{j}": f"value-{i}-{j}" for j in range(5)}))
-PY
-printf '%-6s %-12s %-10s\n' N median_s peak_rss_KiB
-for n in 1 20 100; do
-  args=()
-  for i in $(seq 0 $((n - 1))); do args+=(--secret-id "$(printf 'bench/%03d' "$i")"); done
-  times=()
-  rss=0
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$work/time" -f '%e %M' "$bin" write "${args[@]}" --output "$work/app.env" --mask never 2>/dev/null
-    out=$(tail -1 "$work/time")
-    times+=("${out% *}")
-    r=${out#* }; [ "$r" -gt "$rss" ] && rss=$r
-  done
-  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-  printf '%-6s %-12s %-10s\n' "$n" "$median" "$rss"
-done
-printf 'binary: %s bytes\n' "$(stat -c %s "$bin")"
+if ! bench/.venv-awscli/bin/aws --version 2>/dev/null | grep -q "aws-cli/$AWSCLI_VERSION "; then
+  echo "bench: installing awscli==$AWSCLI_VERSION into bench/.venv-awscli" >&2
+  python3 -m venv bench/.venv-awscli
+  bench/.venv-awscli/bin/pip install -q --disable-pip-version-check "awscli==$AWSCLI_VERSION"
+fi
+exec nice -n 19 .venv/bin/python bench/bench.py "$@"
