@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the `encoders` fuzz target and runs it for FUZZ_SECONDS (default 60).
-# Exits non-zero when the fuzzer finds a crash (the input is saved under
-# fuzz/artifacts/encoders/) or the build fails.
+# Builds the fuzz targets (encoders, selectors, flatten) and runs each for
+# FUZZ_SECONDS (default 60). Exits non-zero when the fuzzer finds a crash (the
+# input is saved under fuzz/artifacts/TARGET/) or the build fails.
 #
 # cargo-fuzz needs nightly-only rustc flags (-Zsanitizer, sanitizer coverage);
 # RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain accept them.
 # Usage: fuzz/run.sh [extra libFuzzer flags...]
+#   FUZZ_TARGETS   space-separated targets (default: encoders selectors flatten)
 #   FUZZ_SECONDS   run time in seconds (default 60)
 #   FUZZ_SANITIZER address (default) or none (faster; the target is safe Rust)
 #   FUZZ_JOBS      parallel fuzzing processes (default 1)
@@ -24,13 +25,19 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 
 export RUSTC_BOOTSTRAP=1
-cargo fuzz build -s "$sanitizer" encoders
+read -r -a targets <<<"${FUZZ_TARGETS:-encoders selectors flatten}"
+for target in "${targets[@]}"; do
+  cargo fuzz build -s "$sanitizer" "$target"
+done
 
-mkdir -p corpus/encoders
-args=(-max_total_time="$seconds" -dict="$fuzz_dir/encoders.dict" -print_final_stats=1)
-if [ "$jobs" -gt 1 ]; then
-  args+=(-fork="$jobs")
-fi
-# libFuzzer exits non-zero (and writes artifacts/encoders/crash-*) on a crash;
-# set -e passes that on.
-cargo fuzz run -s "$sanitizer" encoders corpus/encoders -- "${args[@]}" "$@"
+for target in "${targets[@]}"; do
+  mkdir -p "corpus/$target"
+  args=(-max_total_time="$seconds" -dict="$fuzz_dir/encoders.dict" -print_final_stats=1)
+  if [ "$jobs" -gt 1 ]; then
+    args+=(-fork="$jobs")
+  fi
+  echo "run.sh: fuzzing $target for ${seconds}s" >&2
+  # libFuzzer exits non-zero (and writes artifacts/TARGET/crash-*) on a
+  # crash; set -e passes that on.
+  cargo fuzz run -s "$sanitizer" "$target" "corpus/$target" -- "${args[@]}" "$@"
+done

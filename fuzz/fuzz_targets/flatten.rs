@@ -1,0 +1,49 @@
+//! Fuzzes JSON flattening: any SecretString, under every `--parse-json` mode
+//! and with or without an alias, either gives variables with valid
+//! names and values that came from the secret, or a clear error that does not
+//! contain the secret text — never a panic.
+#![no_main]
+
+use aws_secrets_env::cli::{NameTransformation, ParseJson};
+use aws_secrets_env::fetch::Item;
+use aws_secrets_env::flatten::{BinaryMode, Options, variables};
+use aws_secrets_env::secret::Secret;
+use aws_secrets_env::select::{Selector, is_env_name};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data).to_string();
+    let items = [Item {
+        name: "app/secret".into(),
+        value: Secret::new(text.clone()),
+        binary: None,
+    }];
+    for selector in ["app/secret", "A,app/secret", "app/secret:k", "app/secret:a.b"] {
+        let selector = Selector::parse(selector).unwrap();
+        for parse_json in [ParseJson::Auto, ParseJson::Always, ParseJson::Never] {
+            let opts = Options {
+                parse_json,
+                transformation: NameTransformation::Uppercase,
+                binary: BinaryMode::Refuse,
+            };
+            match variables(&selector, &items, &opts) {
+                Ok(vars) => {
+                    for v in &vars {
+                        assert!(is_env_name(&v.name), "invalid name {:?}", v.name);
+                        assert_eq!(v.name, v.name.to_ascii_uppercase());
+                    }
+                    if parse_json == ParseJson::Never {
+                        assert_eq!(vars.len(), 1);
+                        assert_eq!(vars[0].value.expose(), text);
+                    }
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    if text.len() >= 8 {
+                        assert!(!message.contains(&text), "an error shows the secret");
+                    }
+                }
+            }
+        }
+    }
+});
