@@ -15,7 +15,18 @@ cargo clippy --locked --all-targets -- -D warnings
 # advisory database needs GitHub, so advisories run in the GitHub workflow.
 command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny@0.20.2
 cargo deny --log-level error check licenses bans sources
-shellcheck -S warning scripts/*.sh .ci/run dist/*.sh tests/action/*.sh tests/readers/*.sh tests/readers/go/build.sh
+shellcheck -S warning scripts/*.sh .ci/run dist/*.sh tests/action/*.sh tests/readers/*.sh \
+  tests/readers/go/build.sh tests/faults/*.sh fuzz/run.sh bench/*.sh
+# A short fuzzing run of the encoders, the selector parser and JSON
+# flattening (cargo-fuzz on the stable toolchain through RUSTC_BOOTSTRAP).
+command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz@0.13.2
+fuzz_log=$(mktemp)
+if ! FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash fuzz/run.sh >"$fuzz_log" 2>&1; then
+  tail -n 60 "$fuzz_log"
+  echo "scripts/test.sh: the fuzzer found a crash or did not build (fuzz/artifacts/)" >&2
+  exit 1
+fi
+grep -E '^(run\.sh: fuzzing|Done [0-9]+ runs)' "$fuzz_log"
 cargo test --locked
 # The composite action: verified install against a local HTTPS release, then
 # end to end under nektos/act (host mode) against moto.
