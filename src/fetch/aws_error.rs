@@ -146,11 +146,18 @@ where
             reason: "the request timed out".into(),
         },
         SdkError::DispatchFailure(failure) => {
-            let reason = if failure.is_timeout() {
+            let mut reason = if failure.is_timeout() {
                 "the connection timed out".to_string()
             } else {
                 source_chain(err)
             };
+            // rustls trusts the system's CA bundle: a scratch image without
+            // one fails every TLS handshake with this.
+            if reason.contains("invalid peer certificate") {
+                reason.push_str(
+                    "; is a CA bundle installed? (a scratch image needs /etc/ssl/certs/ca-certificates.crt)",
+                );
+            }
             // The credential chain fails inside dispatch as an `other` error.
             if failure.is_user() || reason.contains("credential") {
                 Error::Credentials { what, reason }

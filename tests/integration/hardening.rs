@@ -224,3 +224,63 @@ fn limits_are_validated() {
             .code(2);
     }
 }
+
+#[test]
+fn an_untrusted_certificate_says_what_to_check() {
+    // A TLS server with a self-signed certificate: what a scratch image
+    // without a CA bundle sees for the real AWS endpoint.
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is needed (scripts/setup.sh installs it)");
+    assert!(made.success());
+    let server = "import socket,ssl,sys\n\
+        c=ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain('cert.pem','key.pem')\n\
+        s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\n\
+        print(s.getsockname()[1], flush=True)\n\
+        while True:\n\
+        \x20   conn,_=s.accept()\n\
+        \x20   try: c.wrap_socket(conn, server_side=True)\n\
+        \x20   except Exception: pass\n";
+    let mut child = std::process::Command::new(crate::support::python())
+        .args(["-c", server])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let out = Test::new()
+        .args(["--secret-id", "anything", "--max-attempts", "1"])
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("https://127.0.0.1:{}", port.trim()),
+        )
+        .run();
+    let _ = child.kill();
+    let _ = child.wait();
+    out.failure()
+        .stderr_has("UnknownIssuer")
+        .stderr_has("is a CA bundle installed?");
+}
