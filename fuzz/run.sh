@@ -7,6 +7,9 @@
 # RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain accept them.
 # Usage: fuzz/run.sh [extra libFuzzer flags...]
 #   FUZZ_TARGETS   space-separated targets (default: encoders selectors flatten)
+#   FUZZ_RUNS      run this many inputs per target instead of FUZZ_SECONDS,
+#                  from an empty corpus with a fixed seed (FUZZ_SEED, default
+#                  1): a reproducible run, as CI needs
 #   FUZZ_SECONDS   run time in seconds (default 60)
 #   FUZZ_SANITIZER address (default) or none (faster; the target is safe Rust)
 #   FUZZ_JOBS      parallel fuzzing processes (default 1)
@@ -31,13 +34,22 @@ for target in "${targets[@]}"; do
 done
 
 for target in "${targets[@]}"; do
-  mkdir -p "corpus/$target"
-  args=(-max_total_time="$seconds" -dict="$fuzz_dir/encoders.dict" -print_final_stats=1)
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    corpus=$(mktemp -d)
+    args=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}")
+    what="$FUZZ_RUNS inputs, seed ${FUZZ_SEED:-1}"
+  else
+    corpus=corpus/$target
+    mkdir -p "$corpus"
+    args=(-max_total_time="$seconds")
+    what="${seconds}s"
+  fi
+  args+=(-dict="$fuzz_dir/encoders.dict" -print_final_stats=1)
   if [ "$jobs" -gt 1 ]; then
     args+=(-fork="$jobs")
   fi
-  echo "run.sh: fuzzing $target for ${seconds}s" >&2
+  echo "run.sh: fuzzing $target ($what)" >&2
   # libFuzzer exits non-zero (and writes artifacts/TARGET/crash-*) on a
   # crash; set -e passes that on.
-  cargo fuzz run -s "$sanitizer" "$target" "corpus/$target" -- "${args[@]}" "$@"
+  cargo fuzz run -s "$sanitizer" "$target" "$corpus" -- "${args[@]}" "$@"
 done

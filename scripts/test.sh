@@ -17,11 +17,13 @@ command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny@0.
 cargo deny --log-level error check licenses bans sources
 shellcheck -S warning scripts/*.sh .ci/run dist/*.sh tests/action/*.sh tests/readers/*.sh \
   tests/readers/go/build.sh tests/faults/*.sh fuzz/run.sh bench/*.sh
-# A short fuzzing run of the encoders, the selector parser and JSON
-# flattening (cargo-fuzz on the stable toolchain through RUSTC_BOOTSTRAP).
+# A short, reproducible fuzzing run (fixed seed, fixed number of inputs, empty
+# corpus) of the encoders, the selector parser and JSON flattening; longer,
+# open-ended runs: `FUZZ_SECONDS=600 bash fuzz/run.sh`. cargo-fuzz runs on the
+# stable toolchain through RUSTC_BOOTSTRAP.
 command -v cargo-fuzz >/dev/null || cargo install --locked --quiet cargo-fuzz@0.13.2
 fuzz_log=$(mktemp)
-if ! FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash fuzz/run.sh >"$fuzz_log" 2>&1; then
+if ! FUZZ_RUNS=${FUZZ_RUNS:-40000} FUZZ_SEED=${FUZZ_SEED:-1} bash fuzz/run.sh >"$fuzz_log" 2>&1; then
   tail -n 60 "$fuzz_log"
   echo "scripts/test.sh: the fuzzer found a crash or did not build (fuzz/artifacts/)" >&2
   exit 1

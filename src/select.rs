@@ -172,6 +172,9 @@ fn parameter(name: &str) -> Result<Source, &'static str> {
     if name.contains('*') {
         return Err("SSM selectors take a path ending in `/` instead of `*`");
     }
+    if name.contains("//") {
+        return Err("an SSM name or path cannot contain an empty segment (`//`)");
+    }
     if let Some(path) = name.strip_suffix('/') {
         if !name.starts_with('/') {
             return Err("an SSM path starts with `/` (`ssm:/app/prod/`)");
@@ -347,6 +350,9 @@ mod tests {
             "ssm:",
             "ssm:app/",
             "ssm:/app/*",
+            // Regression (fuzz/selectors): a path of empty segments.
+            "ssm:///",
+            "ssm://app/",
         ] {
             let err = Selector::parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?} gave {err}");

@@ -84,8 +84,7 @@ fn ssm_pages_survive_throttling_too() {
         .args(["--format", "json", "-o", "-"])
         .run()
         .success();
-    let got: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&out.stdout).unwrap();
+    let got = out.json();
     assert_eq!(got.len(), 12);
 }
 

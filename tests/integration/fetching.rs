@@ -42,7 +42,7 @@ fn more_than_twenty_ids_with_duplicates_arns_and_missing_ones() {
         .args(args.iter().skip(1).cloned())
         .run()
         .success();
-    assert_eq!(json_map(&out.stdout), expected);
+    assert_eq!(out.json(), expected);
 
     // Missing ids among found ones: each missing one is named, nothing written.
     let (m1, m2) = (t.name("batch/missing-1"), t.name("batch/missing-2"));
@@ -89,7 +89,7 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
         ])
         .run()
         .success();
-    let got = json_map(&out.stdout);
+    let got = out.json();
     assert_eq!(got.len(), 128, "{got:?}");
     assert_eq!(got["P000"], "x000");
     assert_eq!(got["P126"], "x126");
@@ -108,7 +108,7 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
         ])
         .run()
         .success();
-    let got = json_map(&out.stdout);
+    let got = out.json();
     let keys: Vec<&str> = got.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -217,7 +217,7 @@ fn ssm_single_parameters_versions_labels_and_aliases() {
         .args(["--format", "json", "-o", "-"])
         .run()
         .success();
-    let got = json_map(&out.stdout);
+    let got = out.json();
     assert_eq!(got["MSG"], "hello v2");
     assert_eq!(got["V1"], "hello v1");
     assert_eq!(got["STABLE"], "hello v1");

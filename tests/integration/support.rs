@@ -442,6 +442,12 @@ impl Outcome {
         self
     }
 
+    /// Standard output as a JSON object of strings (`--format json -o -`).
+    #[track_caller]
+    pub fn json(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.stdout).expect("stdout is a JSON object of strings")
+    }
+
     /// The `::add-mask::` lines, in order.
     pub fn masks(&self) -> Vec<&str> {
         self.stdout

@@ -111,7 +111,7 @@ fn json_format_is_one_object() {
         .args(["--format", "json", "--output", "-"])
         .run()
         .success();
-    let parsed: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let parsed = out.json();
     assert_eq!(parsed, bank());
 }
 
@@ -165,7 +165,7 @@ fn every_selector_form() {
             ])
             .run();
         assert_eq!(out.code, Some(0), "{selector}: {}", out.stderr);
-        let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+        let got = out.json();
         assert_eq!(got, expected, "{selector}");
     }
 }
@@ -180,7 +180,7 @@ fn plaintext_secret_is_named_after_the_secret_or_its_alias() {
         .args(["--format", "json", "--output", "-"])
         .run()
         .success();
-    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let got = out.json();
     let expected = BTreeMap::from([
         (derived, "s3cr3t-t0ken-value".to_string()),
         ("TOKEN".to_string(), "s3cr3t-t0ken-value".to_string()),
@@ -199,7 +199,7 @@ fn nested_json_is_flattened_and_names_are_made_valid() {
         .args(["--name-transformation", "uppercase", "--format", "json", "-o", "-"])
         .run()
         .success();
-    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let got = out.json();
     assert_eq!(
         got,
         map(&[
@@ -238,7 +238,7 @@ fn parse_json_modes() {
         .args(["--format", "json", "-o", "-"])
         .run()
         .success();
-    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let got = out.json();
     assert_eq!(got, map(&[("WHOLE", r#"{"k":"v"}"#)]));
     Test::new()
         .args(["--secret-id", &plain, "--parse-json", "always"])
