@@ -39,7 +39,21 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Err(e) => {
                     let message = e.to_string();
-                    if text.len() >= 8 {
+                    // Text that the fixed wording itself contains (the fuzzer
+                    // finds those) is no leak: compare with the messages the
+                    // same selector and mode give for fixed secrets.
+                    let wording: String = ["x", "{}", "[]", r#"{"k":1}"#, r#"{"a":{"b":{}}}"#]
+                        .iter()
+                        .filter_map(|fixed| {
+                            let items = [Item {
+                                name: "app/secret".into(),
+                                value: Secret::new(*fixed),
+                                binary: None,
+                            }];
+                            variables(&selector, &items, &opts).err().map(|e| e.to_string())
+                        })
+                        .collect();
+                    if text.len() >= 8 && !wording.contains(&text) {
                         assert!(!message.contains(&text), "an error shows the secret");
                     }
                 }
