@@ -39,22 +39,4 @@ if [ "$rc" -ne 0 ] || [ -s "$tmp/out.err" ]; then
   echo "$1: sourcing failed (exit status $rc$( [ -s "$tmp/out.err" ] && echo ', wrote to stderr'))" >&2
   exit 1
 fi
-"$py" - "$tmp/base.env" "$tmp/out.env" <<'PY'
-import json, sys
-def load(p):
-    out = {}
-    with open(p, "rb") as f:
-        for item in f.read().split(b"\0"):
-            if not item:
-                continue
-            k, sep, v = item.partition(b"=")
-            try:
-                out[k.decode("utf-8")] = v.decode("utf-8") if sep else None
-            except UnicodeDecodeError:
-                sys.stderr.write("reader: variable %r is not valid UTF-8; cannot print as JSON\n" % k)
-                sys.exit(2)
-    return out
-base, env = load(sys.argv[1]), load(sys.argv[2])
-res = {k: v for k, v in env.items() if k != "_" and not (k in base and base[k] == v)}
-sys.stdout.write(json.dumps(res) + "\n")
-PY
+"$py" "$here/env0_diff.py" "$tmp/base.env" "$tmp/out.env" --drop _

@@ -85,23 +85,5 @@ if [ ! -e "$tmp/done" ]; then
   cat "$tmp/manager.log" >&2 2>/dev/null || true
   exit 2
 fi
-"$py" - "$tmp/base.out" "$tmp/reader.out" <<'PY'
-import json, sys
-VOLATILE = {"INVOCATION_ID", "SYSTEMD_EXEC_PID", "JOURNAL_STREAM"}
-def load(p):
-    out = {}
-    with open(p, "rb") as f:
-        for item in f.read().split(b"\0"):
-            if not item:
-                continue
-            k, sep, v = item.partition(b"=")
-            try:
-                out[k.decode("utf-8")] = v.decode("utf-8") if sep else None
-            except UnicodeDecodeError:
-                sys.stderr.write("reader: variable %r is not valid UTF-8; cannot print as JSON\n" % k)
-                sys.exit(2)
-    return out
-base, env = load(sys.argv[1]), load(sys.argv[2])
-res = {k: v for k, v in env.items() if not (k in base and (base[k] == v or k in VOLATILE))}
-sys.stdout.write(json.dumps(res) + "\n")
-PY
+"$py" "$here/env0_diff.py" "$tmp/base.out" "$tmp/reader.out" \
+  --volatile INVOCATION_ID --volatile SYSTEMD_EXEC_PID --volatile JOURNAL_STREAM
