@@ -194,6 +194,15 @@ impl Error {
         }
     }
 
+    /// Ok for no errors, the error itself for one, `Many` for several.
+    pub fn all(mut errors: Vec<Error>) -> Result<(), Error> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Many(errors)),
+        }
+    }
+
     /// The individual errors: itself, or each one of `Many`.
     pub fn flatten(&self) -> Vec<&Error> {
         match self {

@@ -109,11 +109,8 @@ pub fn load(args: &LoadArgs, selectors: &[Selector]) -> Result<Vec<Variable>, Er
             error::sanitize(&selector.raw)
         );
     }
-    match errors.len() {
-        0 => Ok(variables),
-        1 => Err(errors.into_iter().next().expect("one error")),
-        _ => Err(Error::Many(errors)),
-    }
+    Error::all(errors)?;
+    Ok(variables)
 }
 
 /// The `write` command: fetch, flatten, mask, render, write.
@@ -181,11 +178,7 @@ pub(crate) fn check_reserved(
             hint,
         })
         .collect();
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.into_iter().next().expect("one error")),
-        _ => Err(Error::Many(errors)),
-    }
+    Error::all(errors)
 }
 
 /// Fetches every distinct request the selectors make, within `--timeout`.

@@ -104,14 +104,13 @@ impl Selector {
                 Err(e) => errors.push(e),
             }
         }
-        match errors.len() {
-            0 if selectors.is_empty() => Err(Error::Usage(
+        Error::all(errors)?;
+        if selectors.is_empty() {
+            return Err(Error::Usage(
                 "no secret selected: give --secret-id (or AWS_SECRETS_ENV_SECRET_ID)".into(),
-            )),
-            0 => Ok(selectors),
-            1 => Err(errors.remove(0)),
-            _ => Err(Error::Many(errors)),
+            ));
         }
+        Ok(selectors)
     }
 }
 

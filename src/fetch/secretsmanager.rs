@@ -248,11 +248,7 @@ pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Ve
             }
         }
     }
-    match errors.len() {
-        0 => {}
-        1 => return Err(errors.remove(0)),
-        _ => return Err(Error::Many(errors)),
-    }
+    Error::all(errors)?;
     if items.is_empty() {
         return Err(Error::NoMatch {
             selector: format!("{prefix}*"),
