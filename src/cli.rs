@@ -1,6 +1,9 @@
 //! The command line: clap derive definitions; every flag can also come from an
 //! `AWS_SECRETS_ENV_*` environment variable (how the Action and containers pass them).
 
+use crate::flatten::ParseJson;
+use crate::names::NameTransformation;
+use crate::render::Format;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -8,13 +11,13 @@ use std::path::PathBuf;
 /// reads back exactly, masking every value in CI logs.
 #[derive(Debug, Parser)]
 #[command(name = "aws-secrets-env", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Fetch secrets and write them to an env file (or standard output).
     Write(WriteArgs),
     /// Fetch secrets into the environment and replace this process with
@@ -24,7 +27,7 @@ pub enum Command {
 
 /// What to load and how to name and mask it: shared by `write` and `exec`.
 #[derive(Debug, clap::Args)]
-pub struct LoadArgs {
+pub(crate) struct LoadArgs {
     /// What to load: `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`, a
     /// wildcard `PREFIX*`, `ssm:NAME[:VERSION|:LABEL]` or `ssm:/PATH/`; a
     /// trailing `?` makes it optional. Repeatable; one value may hold several
@@ -39,13 +42,13 @@ pub struct LoadArgs {
     pub secret_ids: Vec<String>,
 
     /// Print `::add-mask::` for every value before anything else. `auto`: when
-    /// GITHUB_ACTIONS=true. `true`/`false` are accepted for always/never.
+    /// `GITHUB_ACTIONS=true`. `true`/`false` are accepted for always/never.
     #[arg(long, value_enum, default_value_t = Mask::Auto, env = "AWS_SECRETS_ENV_MASK")]
     pub mask: Mask,
 
     /// Split JSON object secrets into one variable per key. `auto`: when the
-    /// SecretString is a JSON object; `always`: refuse anything else; `never`:
-    /// keep the whole SecretString as one variable.
+    /// `SecretString` is a JSON object; `always`: refuse anything else; `never`:
+    /// keep the whole `SecretString` as one variable.
     #[arg(long, value_enum, default_value_t = ParseJson::Auto, env = "AWS_SECRETS_ENV_PARSE_JSON")]
     pub parse_json: ParseJson,
 
@@ -53,11 +56,11 @@ pub struct LoadArgs {
     #[arg(long, value_enum, default_value_t = NameTransformation::None, env = "AWS_SECRETS_ENV_NAME_TRANSFORMATION")]
     pub name_transformation: NameTransformation,
 
-    /// AWS region; otherwise the SDK's default chain (AWS_REGION, profile, IMDS).
+    /// AWS region; otherwise the SDK's default chain (`AWS_REGION`, profile, IMDS).
     #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
     pub region: Option<String>,
 
-    /// Write a secret stored as SecretBinary as base64 text (otherwise such a
+    /// Write a secret stored as `SecretBinary` as base64 text (otherwise such a
     /// secret is an error).
     #[arg(long, env = "AWS_SECRETS_ENV_BINARY_BASE64", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
@@ -65,7 +68,7 @@ pub struct LoadArgs {
           conflicts_with = "binary_dir")]
     pub binary_base64: bool,
 
-    /// Write each secret stored as SecretBinary raw to DIR/NAME (mode 0600);
+    /// Write each secret stored as `SecretBinary` raw to DIR/NAME (mode 0600);
     /// its variable holds that file's absolute path.
     #[arg(long, value_name = "DIR", env = "AWS_SECRETS_ENV_BINARY_DIR")]
     pub binary_dir: Option<PathBuf>,
@@ -96,7 +99,7 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct WriteArgs {
+pub(crate) struct WriteArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
@@ -115,7 +118,7 @@ pub struct WriteArgs {
     pub format: Format,
 
     /// Write variables whose names change how programs run (PATH, LD_*,
-    /// NODE_OPTIONS, GITHUB_*…) to a plain file anyway. Never for
+    /// `NODE_OPTIONS`, GITHUB_*…) to a plain file anyway. Never for
     /// `github-env`, `--export-env` or `exec`.
     #[arg(long, env = "AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
@@ -130,7 +133,7 @@ pub struct WriteArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     #[command(flatten)]
     pub load: LoadArgs,
 
@@ -147,59 +150,12 @@ pub struct ExecArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// `K='v'` (or `K="v"`): read identically by python-dotenv, node dotenv,
-    /// godotenv, viper, dotenvy, Docker Compose, systemd, bash and dash.
-    Dotenv,
-    /// `export K='v'`: for `source`/`.` in bash, dash and other POSIX shells.
-    Shell,
-    /// One JSON object.
-    Json,
-    /// `K=v` raw, for `docker run --env-file`: refuses what docker cannot read.
-    Docker,
-    /// `K="v"` for systemd `EnvironmentFile=` (also valid POSIX shell).
-    Systemd,
-    /// A mapping of double-quoted scalars every YAML reader takes as strings.
-    Yaml,
-    /// The `$GITHUB_ENV` file syntax: a heredoc with a random delimiter per value.
-    GithubEnv,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Dotenv => "dotenv",
-            Format::Shell => "shell",
-            Format::Json => "json",
-            Format::Docker => "docker",
-            Format::Systemd => "systemd",
-            Format::Yaml => "yaml",
-            Format::GithubEnv => "github-env",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mask {
+pub(crate) enum Mask {
     Auto,
     #[value(alias = "true")]
     Always,
     #[value(alias = "false")]
     Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ParseJson {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NameTransformation {
-    None,
-    Uppercase,
-    Lowercase,
 }
 
 #[cfg(test)]

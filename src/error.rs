@@ -158,6 +158,7 @@ pub enum Error {
 
 impl Error {
     /// The process exit code: 2 for usage errors, 1 for everything else.
+    #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Selector { .. } | Error::Usage(_) => 2,
@@ -170,6 +171,7 @@ impl Error {
     }
 
     /// A short title for a GitHub `::error title=…::` annotation.
+    #[must_use]
     pub fn title(&self) -> &'static str {
         match self {
             Error::Selector { .. } | Error::Usage(_) => "invalid input",
@@ -215,6 +217,7 @@ impl Error {
 /// Text that came from outside (AWS messages, names) made safe to print on one
 /// line: control characters become spaces, runs of white space one space, so it can neither start a new log
 /// line nor, through `::`, a workflow command of its own.
+#[must_use]
 pub fn sanitize(text: &str) -> String {
     let spaced: String = text
         .chars()

@@ -1,28 +1,25 @@
 //! From secrets to variables: JSON objects split into one variable per key
 //! (nested keys joined with `_`), names made valid, aliases and case applied.
 
-use crate::cli::{NameTransformation, ParseJson};
 use crate::error::Error;
-use crate::fetch::Item;
-use crate::secret::{Secret, SecretBytes};
+use crate::names::{NameTransformation, env_name};
+pub use crate::secret::Variable;
+use crate::secret::{Item, Secret, SecretBytes};
 use crate::select::{Selector, Source};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
-/// One variable to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Variable {
-    pub name: String,
-    pub value: Secret,
-    /// Where it came from, for messages and the job summary: the secret id and,
-    /// for a JSON secret, the key path. Never the value.
-    pub source: String,
-    /// With `--binary-dir`: the SecretBinary to write to the file whose path
-    /// is `value`.
-    pub payload: Option<SecretBytes>,
+/// Whether to split JSON object secrets into one variable per key. `auto`:
+/// when the `SecretString` is a JSON object; `always`: refuse anything else;
+/// `never`: keep the whole `SecretString` as one variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ParseJson {
+    Auto,
+    Always,
+    Never,
 }
 
-/// What to do with a secret stored as SecretBinary.
+/// What to do with a secret stored as `SecretBinary`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BinaryMode {
     Refuse,
@@ -83,12 +80,7 @@ pub fn variables(
             if item.binary.is_some() {
                 return Err(Error::Binary { id: id.clone() });
             }
-            if opts.parse_json == ParseJson::Never {
-                return Err(Error::Usage(format!(
-                    "selector `{}` selects a JSON key, which --parse-json never forbids",
-                    selector.raw
-                )));
-            }
+            // `--parse-json never` with a JSON key is refused before any call.
             let object = parse_object(id, item.value.expose(), "a JSON key was selected")?;
             let value = lookup(&object, key).ok_or_else(|| Error::MissingKey {
                 id: id.clone(),
@@ -151,11 +143,11 @@ pub fn variables(
     Ok(out)
 }
 
-/// The `push` callback: name, value, source, SecretBinary payload.
+/// The `push` callback: name, value, source, `SecretBinary` payload.
 type Push<'a> = dyn FnMut(String, Secret, String, Option<SecretBytes>) -> Result<(), Error> + 'a;
 
 /// A whole secret: one variable per key of a JSON object (prefixed), or one
-/// variable named `plain` holding the SecretString — or the SecretBinary as
+/// variable named `plain` holding the `SecretString` — or the `SecretBinary` as
 /// `opts.binary` says.
 fn whole_secret(
     id: &str,
@@ -268,57 +260,6 @@ fn join(prefix: &str, key: &str, sep: char) -> String {
     }
 }
 
-/// Names that change how programs, shells or later workflow steps run: the
-/// loader and shell (PATH, LD_*, DYLD_*, BASH_ENV, ENV, IFS, …), Node
-/// (NODE_OPTIONS) and the runner (GITHUB_*, RUNNER_*, ACTIONS_*). A secret
-/// key with such a name is refused unless the user says otherwise.
-pub fn reserved(name: &str) -> bool {
-    const EXACT: [&str; 9] = [
-        "PATH",
-        "IFS",
-        "ENV",
-        "BASH_ENV",
-        "SHELLOPTS",
-        "BASHOPTS",
-        "PS4",
-        "PROMPT_COMMAND",
-        "NODE_OPTIONS",
-    ];
-    const PREFIXES: [&str; 6] = [
-        "LD_",
-        "DYLD_",
-        "GITHUB_",
-        "RUNNER_",
-        "ACTIONS_",
-        "BASH_FUNC_",
-    ];
-    let upper = name.to_ascii_uppercase();
-    EXACT.contains(&upper.as_str()) || PREFIXES.iter().any(|p| upper.starts_with(p))
-}
-
-/// The name rules: characters outside `[A-Za-z0-9_]` become `_`, a leading
-/// digit gets a `_` in front, then the transformation applies.
-pub fn env_name(raw: &str, transformation: NameTransformation) -> String {
-    let mut name: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert(0, '_');
-    }
-    match transformation {
-        NameTransformation::None => name,
-        NameTransformation::Uppercase => name.to_ascii_uppercase(),
-        NameTransformation::Lowercase => name.to_ascii_lowercase(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,10 +359,6 @@ mod tests {
             run("app:user", "app", "plain", ParseJson::Auto),
             Err(Error::NotJsonObject { .. })
         ));
-        assert!(matches!(
-            run("app:user", "app", text, ParseJson::Never),
-            Err(Error::Usage(_))
-        ));
     }
 
     #[test]
@@ -505,44 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn reserved_names() {
-        for name in [
-            "PATH",
-            "path",
-            "LD_PRELOAD",
-            "DYLD_INSERT_LIBRARIES",
-            "BASH_ENV",
-            "ENV",
-            "IFS",
-            "NODE_OPTIONS",
-            "GITHUB_TOKEN",
-            "RUNNER_TEMP",
-            "ACTIONS_RUNTIME_TOKEN",
-            "PROMPT_COMMAND",
-        ] {
-            assert!(reserved(name), "{name}");
-        }
-        for name in [
-            "DB_PATH",
-            "PATHS",
-            "ENVIRONMENT",
-            "NODE_ENV",
-            "GITHUB",
-            "CI",
-            "HOME",
-        ] {
-            assert!(!reserved(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn name_rules() {
-        assert_eq!(
-            env_name("db.host-name", NameTransformation::None),
-            "db_host_name"
-        );
-        assert_eq!(env_name("9lives", NameTransformation::Uppercase), "_9LIVES");
-        assert_eq!(env_name("Ünï", NameTransformation::Lowercase), "_n_");
+    fn empty_names_are_refused() {
         assert!(matches!(
             run("app", "app", r#"{"":"v"}"#, ParseJson::Auto),
             Err(Error::EmptyName { .. })

@@ -1,41 +1,59 @@
-//! GitHub Actions integration: `::error` annotations, `::group::`, step
-//! outputs (`$GITHUB_OUTPUT`), exported variables (`$GITHUB_ENV`) and the job
-//! summary (`$GITHUB_STEP_SUMMARY`). Never a value, except into `$GITHUB_ENV`
-//! when asked to, after masking.
+//! GitHub Actions integration: workflow-command escaping, `::error`
+//! annotations, heredoc delimiters, step outputs (`$GITHUB_OUTPUT`), exported
+//! variables (`$GITHUB_ENV`) and the job summary (`$GITHUB_STEP_SUMMARY`).
+//! Never a value, except into `$GITHUB_ENV` when asked to, after masking.
 
 use crate::error::{Error, sanitize};
-use crate::flatten::Variable;
-use crate::render::github_env::delimiter;
+use crate::secret::Variable;
+use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::Path;
 
+/// Escapes workflow-command data: `%` first, then CR and LF.
+pub(crate) fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A 128-bit random heredoc delimiter for the runner's file commands. std's
+/// `RandomState` draws its keys from the OS random source; two independent
+/// hashers give two independent 64-bit halves.
+pub(crate) fn delimiter() -> String {
+    let half = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    format!("ghadelimiter_{:016x}{:016x}", half(), half())
+}
+
 /// True when running as a GitHub Actions step.
-pub fn active() -> bool {
+pub(crate) fn active() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
 /// Escapes a workflow-command property (`title=`): data escaping plus `:` and `,`.
 fn escape_property(text: &str) -> String {
-    crate::mask::escape_data(text)
-        .replace(':', "%3A")
-        .replace(',', "%2C")
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// An `::error title=…::message` line.
-pub fn error_annotation(err: &Error) -> String {
+pub(crate) fn error_annotation(err: &Error) -> String {
     format!(
         "::error title={}::{}",
         escape_property(&format!("aws-secrets-env: {}", err.title())),
-        crate::mask::escape_data(&sanitize(&err.to_string()))
+        escape_data(&sanitize(&err.to_string()))
     )
 }
 
 /// An `::error` annotation for a command-line usage error.
-pub fn usage_annotation(message: &str) -> String {
+pub(crate) fn usage_annotation(message: &str) -> String {
     format!(
         "::error title={}::{}",
         escape_property("aws-secrets-env: invalid input"),
-        crate::mask::escape_data(&sanitize(message))
+        escape_data(&sanitize(message))
     )
 }
 
@@ -58,7 +76,7 @@ fn append(var: &str, text: &str) -> Result<(), Error> {
     file.flush().map_err(fail)
 }
 
-/// A `NAME<<DELIM` entry for GITHUB_OUTPUT (safe for any text but the delimiter).
+/// A `NAME<<DELIM` entry for `GITHUB_OUTPUT` (safe for any text but the delimiter).
 fn heredoc(name: &str, value: &str) -> String {
     let mut delim = delimiter();
     while value.contains(&delim) {
@@ -69,7 +87,7 @@ fn heredoc(name: &str, value: &str) -> String {
 
 /// Step outputs: `path` (absolute, empty for stdout), `keys` (comma-separated
 /// names) and `count`. Names only — never values.
-pub fn write_outputs(path: Option<&Path>, variables: &[Variable]) -> Result<(), Error> {
+pub(crate) fn write_outputs(path: Option<&Path>, variables: &[Variable]) -> Result<(), Error> {
     let keys: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     let path = path.map(|p| p.display().to_string()).unwrap_or_default();
     let text = heredoc("path", &path) + &format!("keys={}\ncount={}\n", keys.join(","), keys.len());
@@ -77,7 +95,7 @@ pub fn write_outputs(path: Option<&Path>, variables: &[Variable]) -> Result<(), 
 }
 
 /// Appends the rendered `github-env` text to `$GITHUB_ENV`; errors if unset.
-pub fn export_env(rendered: &str) -> Result<(), Error> {
+pub(crate) fn export_env(rendered: &str) -> Result<(), Error> {
     if std::env::var_os("GITHUB_ENV").is_none() {
         return Err(Error::Usage(
             "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
@@ -87,7 +105,11 @@ pub fn export_env(rendered: &str) -> Result<(), Error> {
 }
 
 /// The job summary: a table of names and sources, the file and the format.
-pub fn write_summary(target: &str, format: &str, variables: &[Variable]) -> Result<(), Error> {
+pub(crate) fn write_summary(
+    target: &str,
+    format: &str,
+    variables: &[Variable],
+) -> Result<(), Error> {
     let cell = |s: &str| sanitize(s).replace('|', "\\|");
     let mut text = format!(
         "### aws-secrets-env\n\nWrote {} variable{} to `{}` (format `{format}`).\n\n| Variable | Source |\n|---|---|\n",
@@ -96,7 +118,7 @@ pub fn write_summary(target: &str, format: &str, variables: &[Variable]) -> Resu
         cell(target),
     );
     for v in variables {
-        text.push_str(&format!("| `{}` | {} |\n", v.name, cell(&v.source)));
+        let _ = writeln!(text, "| `{}` | {} |", v.name, cell(&v.source));
     }
     text.push('\n');
     append("GITHUB_STEP_SUMMARY", &text)

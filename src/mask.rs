@@ -1,15 +1,9 @@
 //! Masking: the `::add-mask::` lines that make GitHub (and act, Gitea, Forgejo)
 //! hide every value, printed before anything else.
 
+use crate::github::escape_data;
 use crate::secret::Secret;
 use std::collections::BTreeSet;
-
-/// Escapes workflow-command data: `%` first, then CR and LF.
-pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
 
 /// The mask lines for `values`: one per value, plus one per non-empty line of
 /// a multi-line value (runners that do not split values themselves need
@@ -17,7 +11,7 @@ pub fn escape_data(text: &str) -> String {
 /// first: runners that apply masks in registration order would otherwise let
 /// a short value such as `postgres` cut into `postgresql://…` and leave the
 /// rest of the longer one readable.
-pub fn mask_lines<'a>(values: impl IntoIterator<Item = &'a Secret>) -> Vec<String> {
+pub(crate) fn mask_lines<'a>(values: impl IntoIterator<Item = &'a Secret>) -> Vec<String> {
     let mut texts = BTreeSet::new();
     for value in values {
         let value = value.expose();

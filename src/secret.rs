@@ -1,6 +1,7 @@
 //! The secret value types: their `Debug` and `Display` print `***`, so a value
 //! can only reach output through an explicit `expose()`, and their buffers are
-//! zeroed when dropped.
+//! zeroed when dropped. Also the two records values travel in: an [`Item`] as
+//! AWS returned it, a [`Variable`] as it will be written.
 
 use std::fmt;
 use zeroize::Zeroize;
@@ -17,6 +18,7 @@ impl Secret {
 
     /// The value itself. Call only where the value is meant to go: an encoder,
     /// the mask list, the environment of a child process.
+    #[must_use]
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -28,7 +30,7 @@ impl Drop for Secret {
     }
 }
 
-/// A SecretBinary value.
+/// A `SecretBinary` value.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct SecretBytes(Vec<u8>);
 
@@ -37,11 +39,13 @@ impl SecretBytes {
         SecretBytes(bytes.into())
     }
 
+    #[must_use]
     pub fn expose(&self) -> &[u8] {
         &self.0
     }
 
     /// Standard base64 with padding (RFC 4648 §4).
+    #[must_use]
     pub fn to_base64(&self) -> Secret {
         const ALPHABET: &[u8; 64] =
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -87,6 +91,30 @@ impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
+}
+
+/// One value as AWS returned it, with the name AWS gave it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The secret's name, or the parameter's full name.
+    pub name: String,
+    /// The `SecretString` or parameter value (empty for a `SecretBinary`).
+    pub value: Secret,
+    /// The `SecretBinary`, for a secret stored as bytes.
+    pub binary: Option<SecretBytes>,
+}
+
+/// One variable to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    pub value: Secret,
+    /// Where it came from, for messages and the job summary: the secret id and,
+    /// for a JSON secret, the key path. Never the value.
+    pub source: String,
+    /// With `--binary-dir`: the `SecretBinary` to write to the file whose path
+    /// is `value`.
+    pub payload: Option<SecretBytes>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! ECS `valueFrom` syntax `[ALIAS,]ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]`.
 
 use crate::error::Error;
+use crate::names::is_env_name;
 
 /// One parsed selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +138,7 @@ fn secret(rest: &str) -> Result<Source, &'static str> {
         optional
             .get(i)
             .filter(|s| !s.is_empty())
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
     };
     let (id, prefix) = match id.strip_suffix('*') {
         Some(prefix) => {
@@ -186,32 +187,6 @@ fn parameter(name: &str) -> Result<Source, &'static str> {
     Ok(Source::Parameter {
         name: name.to_string(),
     })
-}
-
-impl Selector {
-    /// How this selector names its source in messages.
-    pub fn describe(&self) -> String {
-        match &self.source {
-            Source::Secret {
-                id,
-                json_key: Some(key),
-                ..
-            } => format!("secret `{id}` key `{key}`"),
-            Source::Secret {
-                id, prefix: true, ..
-            } => format!("secrets `{id}*`"),
-            Source::Secret { id, .. } => format!("secret `{id}`"),
-            Source::Parameter { name } => format!("parameter `{name}`"),
-            Source::ParameterPath { path } => format!("parameters under `{path}`"),
-        }
-    }
-}
-
-/// `^[A-Za-z_][A-Za-z0-9_]*$`: a name every shell and env-file reader accepts.
-pub fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -370,11 +345,5 @@ mod tests {
         assert!(Selector::parse_all(&["# nothing\n".into()]).is_err());
         let many = Selector::parse_all(&["a:b:c:d:e\n,x".into()]).unwrap_err();
         assert_eq!(many.flatten().len(), 2);
-    }
-
-    #[test]
-    fn env_names() {
-        assert!(is_env_name("_a1") && is_env_name("DB_SOURCE"));
-        assert!(!is_env_name("1a") && !is_env_name("a-b") && !is_env_name("") && !is_env_name("é"));
     }
 }

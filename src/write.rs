@@ -10,7 +10,7 @@ use std::path::Path;
 /// temp file remains. A symlink is followed (the file it points to is
 /// replaced, the link stays); a device, FIFO or socket (`/dev/null`,
 /// `/dev/stdout`, a pipe) is written to in place, never replaced.
-pub fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -63,9 +63,9 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes each `--binary-dir` SecretBinary to the file its variable names,
+/// Writes each `--binary-dir` `SecretBinary` to the file its variable names,
 /// atomically and with mode 0600.
-pub fn payloads(variables: &[crate::flatten::Variable]) -> Result<(), Error> {
+pub(crate) fn payloads(variables: &[crate::flatten::Variable]) -> Result<(), Error> {
     for v in variables {
         if let Some(bytes) = &v.payload {
             atomic(Path::new(v.value.expose()), bytes.expose())?;
@@ -75,7 +75,7 @@ pub fn payloads(variables: &[crate::flatten::Variable]) -> Result<(), Error> {
 }
 
 /// Writes `bytes` to standard output and flushes.
-pub fn stdout(bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())

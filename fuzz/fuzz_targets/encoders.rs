@@ -14,22 +14,10 @@
 
 #![no_main]
 
-use aws_secrets_env::cli::Format;
 use aws_secrets_env::error::Error;
-use aws_secrets_env::flatten::Variable;
-use aws_secrets_env::render::render;
-use aws_secrets_env::secret::Secret;
+use aws_secrets_env::render::{Format, render};
+use aws_secrets_env::secret::{Secret, Variable};
 use libfuzzer_sys::fuzz_target;
-
-const FORMATS: [Format; 7] = [
-    Format::Dotenv,
-    Format::Shell,
-    Format::Json,
-    Format::Docker,
-    Format::Systemd,
-    Format::Yaml,
-    Format::GithubEnv,
-];
 
 /// docker/cli reads env files with a bufio.Scanner of this token limit.
 const DOCKER_MAX_LINE: usize = 65_535;
@@ -67,7 +55,7 @@ fn check(values: &[&str]) {
         .zip(values)
         .map(|(n, v)| (n.clone(), (*v).to_string()))
         .collect();
-    for format in FORMATS {
+    for &format in Format::all() {
         // The first variable the documented rules refuse, if any: render stops there.
         let refused = names
             .iter()

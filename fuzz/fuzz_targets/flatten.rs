@@ -4,11 +4,10 @@
 //! contain the secret text — never a panic.
 #![no_main]
 
-use aws_secrets_env::cli::{NameTransformation, ParseJson};
-use aws_secrets_env::fetch::Item;
-use aws_secrets_env::flatten::{BinaryMode, Options, variables};
-use aws_secrets_env::secret::Secret;
-use aws_secrets_env::select::{Selector, is_env_name};
+use aws_secrets_env::flatten::{BinaryMode, Options, ParseJson, variables};
+use aws_secrets_env::names::{NameTransformation, is_env_name};
+use aws_secrets_env::secret::{Item, Secret};
+use aws_secrets_env::select::Selector;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

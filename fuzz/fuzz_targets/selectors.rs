@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
                 let again = Selector::parse(&s.raw).expect("a parsed selector parses again");
                 assert_eq!(&again, s);
                 if let Some(alias) = &s.alias {
-                    assert!(aws_secrets_env::select::is_env_name(alias));
+                    assert!(aws_secrets_env::names::is_env_name(alias));
                 }
                 match &s.source {
                     Source::Secret { id, prefix, .. } => {

@@ -5,13 +5,13 @@ use crate::error::{Error, sanitize};
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
+pub(super) enum Service {
     SecretsManager,
     Ssm,
 }
 
 /// What an error is about, for its message.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     /// "secret `ID`", "parameter `NAME`"…
     pub what: String,
     /// The bare id, for advice such as restore-secret.
@@ -64,7 +64,7 @@ fn says(message: &str) -> String {
 }
 
 /// Maps an error code and message (from a reply or a batch's `Errors` list).
-pub fn from_code(code: &str, message: &str, ctx: &Ctx) -> Error {
+pub(super) fn from_code(code: &str, message: &str, ctx: &Ctx) -> Error {
     let message = sanitize(message);
     let code = code.to_string();
     match code.as_str() {
@@ -129,7 +129,7 @@ pub fn from_code(code: &str, message: &str, ctx: &Ctx) -> Error {
 }
 
 /// Maps an SDK error by its kind, code and message.
-pub fn from_sdk<E, R>(err: &SdkError<E, R>, ctx: &Ctx) -> Error
+pub(super) fn from_sdk<E, R>(err: &SdkError<E, R>, ctx: &Ctx) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -9,7 +9,7 @@ mod secretsmanager;
 mod ssm;
 
 use crate::error::Error;
-use crate::secret::{Secret, SecretBytes};
+use crate::secret::Item;
 use crate::select::{Selector, Source};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -21,23 +21,13 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// API calls in flight at once.
+/// API calls in flight at once, across every request: one semaphore, whose
+/// permits are taken around each call (never held while waiting on others).
 pub(crate) const PARALLEL: usize = 8;
-
-/// One value as AWS returned it, with the name AWS gave it.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// The secret's name, or the parameter's full name.
-    pub name: String,
-    /// The SecretString or parameter value (empty for a SecretBinary).
-    pub value: Secret,
-    /// The SecretBinary, for a secret stored as bytes.
-    pub binary: Option<SecretBytes>,
-}
 
 /// What one selector needs from AWS; selectors that need the same share it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Request {
+pub(crate) enum Request {
     Secret {
         id: String,
         version_stage: Option<String>,
@@ -55,13 +45,13 @@ pub enum Request {
 }
 
 /// Every request's outcome: its items, or why it failed.
-pub type Results = HashMap<Request, Result<Vec<Item>, Error>>;
+pub(crate) type Results = HashMap<Request, Result<Vec<Item>, Error>>;
 
 /// What one API task settles: one or more requests and their outcomes.
 pub(crate) type Settled = Vec<(Request, Result<Vec<Item>, Error>)>;
 
 impl Request {
-    pub fn of(selector: &Selector) -> Request {
+    pub(crate) fn of(selector: &Selector) -> Request {
         match &selector.source {
             Source::Secret {
                 id, prefix: true, ..
@@ -81,21 +71,10 @@ impl Request {
         }
     }
 
-    /// How messages name it.
-    pub fn what(&self) -> String {
-        match self {
-            Request::Secret { id, .. } => format!("secret `{id}`"),
-            Request::SecretPrefix { prefix } => format!("secrets `{prefix}*`"),
-            Request::Parameter { name } => format!("parameter `{name}`"),
-            Request::ParameterPath { path } => format!("parameters under `{path}`"),
-        }
-    }
-
     /// The region an ARN names, if the request is by ARN.
     fn arn_region(&self) -> Option<String> {
-        let id = match self {
-            Request::Secret { id, .. } | Request::Parameter { name: id } => id,
-            _ => return None,
+        let (Request::Secret { id, .. } | Request::Parameter { name: id }) = self else {
+            return None;
         };
         let mut fields = id.split(':');
         (fields.next() == Some("arn"))
@@ -106,14 +85,14 @@ impl Request {
     }
 
     /// True for "does not exist" outcomes that an optional selector may ignore.
-    pub fn is_absence(err: &Error) -> bool {
+    pub(crate) fn is_absence(err: &Error) -> bool {
         matches!(err, Error::NotFound { .. } | Error::NoMatch { .. })
     }
 }
 
 /// How long and how often to try.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// The whole fetch, credentials and retries included.
     pub total: Duration,
     pub connect: Duration,
@@ -124,7 +103,7 @@ pub struct Limits {
 /// default chain, with `region` overriding the chain's region; retries
 /// (standard mode: exponential backoff with jitter on throttling, 5xx and
 /// dropped connections) and timeouts from `limits`.
-pub async fn load_config(region: Option<String>, limits: &Limits) -> SdkConfig {
+pub(crate) async fn load_config(region: Option<String>, limits: &Limits) -> SdkConfig {
     let attempt = limits.total.min(Duration::from_secs(10));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
@@ -155,10 +134,10 @@ struct Clients {
 }
 
 impl Clients {
-    fn secretsmanager(&mut self, region: &Option<String>) -> aws_sdk_secretsmanager::Client {
+    fn secretsmanager(&mut self, region: Option<&String>) -> aws_sdk_secretsmanager::Client {
         let config = &self.config;
         self.sm
-            .entry(region.clone())
+            .entry(region.cloned())
             .or_insert_with(|| {
                 let mut b = aws_sdk_secretsmanager::config::Builder::from(config);
                 if let Some(r) = region {
@@ -169,10 +148,10 @@ impl Clients {
             .clone()
     }
 
-    fn ssm(&mut self, region: &Option<String>) -> aws_sdk_ssm::Client {
+    fn ssm(&mut self, region: Option<&String>) -> aws_sdk_ssm::Client {
         let config = &self.config;
         self.ssm
-            .entry(region.clone())
+            .entry(region.cloned())
             .or_insert_with(|| {
                 let mut b = aws_sdk_ssm::config::Builder::from(config);
                 if let Some(r) = region {
@@ -185,8 +164,10 @@ impl Clients {
 }
 
 /// Runs every request; each gets its own outcome, so one failure hides no other.
-pub async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
-    let default_region = config.region().map(|r| r.to_string());
+// One match over the request kinds reads better than its arms spread apart.
+#[allow(clippy::too_many_lines)]
+pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
+    let default_region = config.region().map(std::string::ToString::to_string);
     let mut clients = Clients {
         config: config.clone(),
         sm: HashMap::new(),
@@ -194,10 +175,16 @@ pub async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
     };
     let limit = Arc::new(Semaphore::new(PARALLEL));
     let mut tasks: JoinSet<Settled> = JoinSet::new();
-    let mut spawn = |f: std::pin::Pin<Box<dyn Future<Output = _> + Send>>| {
+    // A task of one call (or one sequence of pages) holds a permit throughout;
+    // a wildcard task takes its own permits per call.
+    let mut spawn = |f: std::pin::Pin<Box<dyn Future<Output = _> + Send>>, permit: bool| {
         let limit = limit.clone();
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+            let _permit = if permit {
+                Some(limit.acquire_owned().await)
+            } else {
+                None
+            };
             f.await
         });
     };
@@ -215,60 +202,76 @@ pub async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
                 version_id: None,
             } => secret_ids.entry(region).or_default().push(id.clone()),
             Request::Secret { .. } => {
-                let client = clients.secretsmanager(&region);
-                spawn(Box::pin(async move {
-                    let result = secretsmanager::get_one(&client, &request, &shown).await;
-                    vec![(request, result)]
-                }));
+                let client = clients.secretsmanager(region.as_ref());
+                spawn(
+                    Box::pin(async move {
+                        let result = secretsmanager::get_one(&client, &request, &shown).await;
+                        vec![(request, result)]
+                    }),
+                    true,
+                );
             }
             Request::SecretPrefix { ref prefix } => {
-                let client = clients.secretsmanager(&region);
+                let client = clients.secretsmanager(region.as_ref());
                 let prefix = prefix.clone();
-                spawn(Box::pin(async move {
-                    let result = secretsmanager::by_prefix(&client, &prefix, &shown).await;
-                    vec![(request, result)]
-                }));
+                let limit = limit.clone();
+                spawn(
+                    Box::pin(async move {
+                        let result =
+                            secretsmanager::by_prefix(&client, &prefix, &shown, limit).await;
+                        vec![(request, result)]
+                    }),
+                    false,
+                );
             }
             Request::Parameter { ref name } if ssm::has_selector(name) => {
-                let client = clients.ssm(&region);
+                let client = clients.ssm(region.as_ref());
                 let name = name.clone();
-                spawn(Box::pin(async move {
-                    let result = ssm::get_one(&client, &name, &shown).await;
-                    vec![(request, result)]
-                }));
+                spawn(
+                    Box::pin(async move {
+                        let result = ssm::get_one(&client, &name, &shown).await;
+                        vec![(request, result)]
+                    }),
+                    true,
+                );
             }
             Request::Parameter { ref name } => parameter_names
                 .entry(region)
                 .or_default()
                 .push(name.clone()),
             Request::ParameterPath { ref path } => {
-                let client = clients.ssm(&region);
+                let client = clients.ssm(region.as_ref());
                 let path = path.clone();
-                spawn(Box::pin(async move {
-                    let result = ssm::by_path(&client, &path, &shown).await;
-                    vec![(request, result)]
-                }));
+                spawn(
+                    Box::pin(async move {
+                        let result = ssm::by_path(&client, &path, &shown).await;
+                        vec![(request, result)]
+                    }),
+                    true,
+                );
             }
         }
     }
     for (region, ids) in secret_ids {
-        let client = clients.secretsmanager(&region);
+        let client = clients.secretsmanager(region.as_ref());
         let shown = region.clone().unwrap_or_else(|| "none configured".into());
         for chunk in ids.chunks(secretsmanager::BATCH) {
             let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
-            spawn(Box::pin(async move {
-                secretsmanager::get_batch(&client, chunk, &shown).await
-            }));
+            spawn(
+                Box::pin(async move { secretsmanager::get_batch(&client, chunk, &shown).await }),
+                true,
+            );
         }
     }
     for (region, names) in parameter_names {
-        let client = clients.ssm(&region);
+        let client = clients.ssm(region.as_ref());
         let shown = region.clone().unwrap_or_else(|| "none configured".into());
         for chunk in names.chunks(ssm::BATCH) {
             let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
-            spawn(Box::pin(async move {
-                ssm::get_batch(&client, chunk, &shown).await
-            }));
+            spawn(
+                Box::pin(async move { ssm::get_batch(&client, chunk, &shown).await }),
+                true,
+            );
         }
     }
 

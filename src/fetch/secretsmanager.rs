@@ -2,9 +2,10 @@
 //! `GetSecretValue` one by one where only that is allowed), versioned ids
 //! through `GetSecretValue`, wildcards through `ListSecrets`, every page.
 
+use super::Request;
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
-use super::{Item, Request};
 use crate::error::Error;
+use crate::secret::Item;
 use crate::secret::{Secret, SecretBytes};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::primitives::Blob;
@@ -14,7 +15,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Ids per `BatchGetSecretValue` call (the API's limit).
-pub const BATCH: usize = 20;
+pub(super) const BATCH: usize = 20;
 
 fn ctx<'a>(id: &'a str, region: &'a str, version: String) -> Ctx<'a> {
     Ctx {
@@ -26,7 +27,7 @@ fn ctx<'a>(id: &'a str, region: &'a str, version: String) -> Ctx<'a> {
     }
 }
 
-fn version_note(stage: &Option<String>, version_id: &Option<String>) -> String {
+fn version_note(stage: Option<&String>, version_id: Option<&String>) -> String {
     match (stage, version_id) {
         (None, None) => String::new(),
         (Some(s), None) => format!(" at stage `{s}`"),
@@ -59,7 +60,11 @@ fn item(
 }
 
 /// One `GetSecretValue` (a version stage or id was asked for, or a fallback).
-pub async fn get_one(client: &Client, request: &Request, region: &str) -> Result<Vec<Item>, Error> {
+pub(super) async fn get_one(
+    client: &Client,
+    request: &Request,
+    region: &str,
+) -> Result<Vec<Item>, Error> {
     let Request::Secret {
         id,
         version_stage,
@@ -78,7 +83,11 @@ pub async fn get_one(client: &Client, request: &Request, region: &str) -> Result
         .map_err(|e| {
             from_sdk(
                 &e,
-                &ctx(id, region, version_note(version_stage, version_id)),
+                &ctx(
+                    id,
+                    region,
+                    version_note(version_stage.as_ref(), version_id.as_ref()),
+                ),
             )
         })?;
     Ok(vec![item(
@@ -110,7 +119,7 @@ fn plain(id: &str) -> Request {
 
 /// Up to 20 plain ids in one `BatchGetSecretValue`. Every id gets an outcome:
 /// its value, its entry in the reply's `Errors`, or an error of its own.
-pub async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
+pub(super) async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
     let reply = client
         .batch_get_secret_value()
         .set_secret_id_list(Some(ids.clone()))
@@ -193,7 +202,12 @@ const LIST_PAGE: i32 = 100;
 /// names, followed to the last page, and each page's names fetched 20 to a
 /// `BatchGetSecretValue` while the next page is listed, so 1,000 secrets take
 /// about a dozen round trips instead of fifty.
-pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Vec<Item>, Error> {
+pub(super) async fn by_prefix(
+    client: &Client,
+    prefix: &str,
+    region: &str,
+    limit: Arc<Semaphore>,
+) -> Result<Vec<Item>, Error> {
     let ctx = Ctx {
         what: format!("secrets `{prefix}*`"),
         id: prefix,
@@ -205,10 +219,10 @@ pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Ve
         .key(FilterNameStringType::Name)
         .values(prefix)
         .build();
-    let limit = Arc::new(Semaphore::new(super::PARALLEL));
     let mut batches: JoinSet<super::Settled> = JoinSet::new();
     let mut token: Option<String> = None;
     loop {
+        let permit = limit.clone().acquire_owned().await;
         let out = client
             .list_secrets()
             .filters(filter.clone())
@@ -217,6 +231,7 @@ pub async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Result<Ve
             .send()
             .await
             .map_err(|e| from_sdk(&e, &ctx))?;
+        drop(permit);
         // The name filter may match more loosely than a prefix: check.
         let names: Vec<String> = out
             .secret_list()

@@ -1,15 +1,15 @@
 //! SSM Parameter Store: names 10 to a `GetParameters`, paths through every
-//! page of a recursive `GetParametersByPath`; SecureString values decrypted.
+//! page of a recursive `GetParametersByPath`; `SecureString` values decrypted.
 
+use super::Request;
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
-use super::{Item, Request};
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::secret::{Item, Secret};
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::types::Parameter;
 
 /// Names per `GetParameters` call (the API's limit).
-pub const BATCH: usize = 10;
+pub(super) const BATCH: usize = 10;
 
 fn ctx<'a>(what: String, id: &'a str, region: &'a str) -> Ctx<'a> {
     Ctx {
@@ -41,7 +41,7 @@ fn item(p: &Parameter, name: &str) -> Item {
 /// True when `name` ends in a `:VERSION` or `:LABEL` selector. Such names go
 /// through `GetParameter` one by one: a `GetParameters` reply need not say
 /// which selector each parameter answers.
-pub fn has_selector(name: &str) -> bool {
+pub(super) fn has_selector(name: &str) -> bool {
     let local = if name.starts_with("arn:") {
         // arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
         name.splitn(6, ':').nth(5).unwrap_or("")
@@ -52,7 +52,7 @@ pub fn has_selector(name: &str) -> bool {
 }
 
 /// One `GetParameter`, for a name with a version or label selector.
-pub async fn get_one(client: &Client, name: &str, region: &str) -> Result<Vec<Item>, Error> {
+pub(super) async fn get_one(client: &Client, name: &str, region: &str) -> Result<Vec<Item>, Error> {
     let out = client
         .get_parameter()
         .name(name)
@@ -70,7 +70,7 @@ pub async fn get_one(client: &Client, name: &str, region: &str) -> Result<Vec<It
 
 /// Up to 10 names in one `GetParameters`; each name gets its outcome, and
 /// every name in `InvalidParameters` is reported as missing.
-pub async fn get_batch(client: &Client, names: Vec<String>, region: &str) -> super::Settled {
+pub(super) async fn get_batch(client: &Client, names: Vec<String>, region: &str) -> super::Settled {
     let request = |name: &str| Request::Parameter {
         name: name.to_string(),
     };
@@ -115,7 +115,7 @@ pub async fn get_batch(client: &Client, names: Vec<String>, region: &str) -> sup
 }
 
 /// Every parameter under `path`, recursively, following every page.
-pub async fn by_path(client: &Client, path: &str, region: &str) -> Result<Vec<Item>, Error> {
+pub(super) async fn by_path(client: &Client, path: &str, region: &str) -> Result<Vec<Item>, Error> {
     let ctx = ctx(format!("parameters under `{path}`"), path, region);
     let mut items = Vec::new();
     let mut token: Option<String> = None;
@@ -125,7 +125,7 @@ pub async fn by_path(client: &Client, path: &str, region: &str) -> Result<Vec<It
             .path(path)
             .recursive(true)
             .with_decryption(true)
-            .max_results(BATCH as i32)
+            .max_results(i32::try_from(BATCH).expect("a small page size"))
             .set_next_token(token.take())
             .send()
             .await

@@ -5,11 +5,11 @@
 use super::{NUL, Refusal};
 
 /// bufio.Scanner's token limit in docker/cli: longer lines fail to load.
-pub const MAX_LINE: usize = 65_535;
+pub(super) const MAX_LINE: usize = 65_535;
 
 const SUGGEST: &str = "`--format dotenv` with Docker Compose `env_file:`, or `--format json`";
 
-pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
+pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }

@@ -9,7 +9,7 @@ const SUGGEST: &str = "`--format shell` (for `source`) or `--format json`";
 
 /// `K='v'` when v has no `'` and no `\`; else `K="v"` when v has none of
 /// `"`, `\`, `$`, backtick; else a refusal. CR and `${` are refused outright.
-pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
+pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }

@@ -3,23 +3,12 @@
 //! random delimiter, and names that would change how later steps run refused.
 
 use super::{NUL, Refusal};
-use std::hash::{BuildHasher, Hasher};
+use crate::github::delimiter;
 
 const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";
 
-/// A 128-bit random delimiter. std's `RandomState` draws its keys from the OS
-/// random source; two independent hashers give two independent 64-bit halves.
-pub fn delimiter() -> String {
-    let half = || {
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-    };
-    format!("ghadelimiter_{:016x}{:016x}", half(), half())
-}
-
-pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
-    if crate::flatten::reserved(name) {
+pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
+    if crate::names::reserved(name) {
         return Err(Refusal {
             reason: "has a name that would change how later steps run (see `--allow-reserved-names` in the README)",
             suggest: SUGGEST,

@@ -1,9 +1,9 @@
 //! `json`: one object mapping each name to its value, in the order selected.
 
-use crate::flatten::Variable;
+use crate::secret::Variable;
 use serde_json::{Map, Value};
 
-pub fn document(variables: &[Variable]) -> String {
+pub(super) fn document(variables: &[Variable]) -> String {
     let object: Map<String, Value> = variables
         .iter()
         .map(|v| (v.name.clone(), Value::String(v.value.expose().to_string())))

@@ -1,19 +1,82 @@
 //! Rendering: variables into the bytes of one output format. Each encoder
 //! either writes a value so its consumers read back exactly those bytes, or
-//! refuses it — naming the key and the reason, never the value.
+//! refuses it — naming the key and the reason, never the value. Adding a
+//! format: a file beside this one, a [`Format`] variant, and its arm in
+//! [`Format::encoder`].
 
 mod docker;
 mod dotenv;
-pub mod github_env;
+mod github_env;
 mod json;
 mod shell;
 mod systemd;
 mod yaml;
 
-use crate::cli::Format;
 use crate::error::Error;
-use crate::flatten::Variable;
-use crate::select::is_env_name;
+use crate::names::is_env_name;
+use crate::secret::Variable;
+
+/// The output formats; `--format` takes their names (the clap value names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `K='v'` (or `K="v"`): read identically by python-dotenv, node dotenv,
+    /// godotenv, viper, dotenvy, Docker Compose, systemd, bash and dash.
+    Dotenv,
+    /// `export K='v'`: for `source`/`.` in bash, dash and other POSIX shells.
+    Shell,
+    /// One JSON object.
+    Json,
+    /// `K=v` raw, for `docker run --env-file`: refuses what docker cannot read.
+    Docker,
+    /// `K="v"` for systemd `EnvironmentFile=` (also valid POSIX shell).
+    Systemd,
+    /// A mapping of double-quoted scalars every YAML reader takes as strings.
+    Yaml,
+    /// The `$GITHUB_ENV` file syntax: a heredoc with a random delimiter per value.
+    GithubEnv,
+}
+
+/// How a format turns variables into text.
+enum Encoder {
+    /// One line per variable.
+    Lines(fn(&str, &str) -> Result<String, Refusal>),
+    /// One document for all of them.
+    Document(fn(&[Variable]) -> String),
+}
+
+impl Format {
+    /// The name `--format` takes and messages use.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Dotenv => "dotenv",
+            Format::Shell => "shell",
+            Format::Json => "json",
+            Format::Docker => "docker",
+            Format::Systemd => "systemd",
+            Format::Yaml => "yaml",
+            Format::GithubEnv => "github-env",
+        }
+    }
+
+    /// Every format, in `--help` order.
+    #[must_use]
+    pub fn all() -> &'static [Format] {
+        <Format as clap::ValueEnum>::value_variants()
+    }
+
+    fn encoder(self) -> Encoder {
+        match self {
+            Format::Dotenv => Encoder::Lines(dotenv::line),
+            Format::Shell => Encoder::Lines(shell::line),
+            Format::Json => Encoder::Document(json::document),
+            Format::Docker => Encoder::Lines(docker::line),
+            Format::Systemd => Encoder::Lines(systemd::line),
+            Format::Yaml => Encoder::Document(yaml::document),
+            Format::GithubEnv => Encoder::Lines(github_env::line),
+        }
+    }
+}
 
 /// Renders every variable in `format`. The result is UTF-8 with LF line ends
 /// and a final newline (when there is any line at all).
@@ -25,14 +88,9 @@ pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> 
             "invalid variable name reached the renderer"
         );
     }
-    let text = match format {
-        Format::Dotenv => lines(variables, format, dotenv::line)?,
-        Format::Shell => lines(variables, format, shell::line)?,
-        Format::Json => json::document(variables),
-        Format::GithubEnv => lines(variables, format, github_env::line)?,
-        Format::Docker => lines(variables, format, docker::line)?,
-        Format::Systemd => lines(variables, format, systemd::line)?,
-        Format::Yaml => yaml::document(variables),
+    let text = match format.encoder() {
+        Encoder::Lines(encode) => lines(variables, format, encode)?,
+        Encoder::Document(document) => document(variables),
     };
     Ok(text.into_bytes())
 }
@@ -67,6 +125,7 @@ pub struct Refusal {
 /// Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every
 /// plane), which systemd's UTF-8 check rejects in an `EnvironmentFile=`
 /// (found by the conformance suite).
+#[must_use]
 pub fn has_noncharacter(value: &str) -> bool {
     value.chars().any(|c| {
         let n = c as u32;

@@ -3,7 +3,7 @@
 
 use super::{NUL, Refusal};
 
-pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
+pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }

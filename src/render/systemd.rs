@@ -4,7 +4,7 @@
 
 use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
 
-pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
+pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }

@@ -2,9 +2,10 @@
 //! 1.1 and 1.2 reader takes each as a string (no `yes`, `on`, `0x1F` or `1e3`
 //! surprises), with everything outside printable text escaped.
 
-use crate::flatten::Variable;
+use crate::secret::Variable;
+use std::fmt::Write as _;
 
-pub fn document(variables: &[Variable]) -> String {
+pub(super) fn document(variables: &[Variable]) -> String {
     if variables.is_empty() {
         return "{}\n".into();
     }
@@ -22,7 +23,7 @@ pub fn document(variables: &[Variable]) -> String {
 /// DEL, the line and paragraph separators and the BOM (which some readers
 /// strip or fold), U+FFFE and U+FFFF (outside YAML's printable set: readers
 /// reject them raw; found by fuzzing), and nothing else.
-pub fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -39,7 +40,7 @@ pub fn quote(text: &str) -> String {
                     '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
                 ) =>
             {
-                out.push_str(&format!("\\u{:04X}", c as u32));
+                let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
         }

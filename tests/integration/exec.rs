@@ -4,6 +4,7 @@
 
 use crate::support::Test;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -11,7 +12,7 @@ use std::process::Stdio;
 fn dump(names: &[&str]) -> Vec<String> {
     let mut script = String::new();
     for n in names {
-        script.push_str(&format!("printf '%s\\0' \"${{{n}-__unset__}}\"; "));
+        let _ = write!(script, "printf '%s\\0' \"${{{n}-__unset__}}\"; ");
     }
     vec!["--".into(), "sh".into(), "-c".into(), script]
 }
@@ -19,7 +20,7 @@ fn dump(names: &[&str]) -> Vec<String> {
 fn parse(names: &[&str], stdout: &str) -> BTreeMap<String, String> {
     names
         .iter()
-        .map(|n| n.to_string())
+        .map(std::string::ToString::to_string)
         .zip(stdout.split('\0').map(str::to_string))
         .collect()
 }

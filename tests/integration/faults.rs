@@ -1,6 +1,6 @@
 //! Faults injected for real: a proxy on 127.0.0.1 in front of moto answers
 //! the first N requests with throttling, a 500, a dropped connection, silence
-//! or a hostile error message (tests/faults/fault_proxy.py), then passes
+//! or a hostile error message (`tests/faults/fault_proxy.py`), then passes
 //! through. Each run must end in success or a clear, bounded failure.
 
 use crate::support::{ROOT, Test, moto, python};

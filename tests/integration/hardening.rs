@@ -1,4 +1,4 @@
-//! Hostile input and bounded failure: reserved names, SecretBinary, huge and
+//! Hostile input and bounded failure: reserved names, `SecretBinary`, huge and
 //! deeply nested secrets, endpoints that refuse or never answer.
 
 use crate::support::{Test, moto};

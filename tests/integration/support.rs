@@ -5,6 +5,7 @@ use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_secretsmanager::primitives::Blob;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,19 +13,19 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_aws-secrets-env");
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_aws-secrets-env");
+pub(crate) const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The moto server all tests share: `MOTO_ENDPOINT` if set (as `.ci/run`
 /// does), else one started here from the project's venv.
-pub struct Moto {
+pub(crate) struct Moto {
     pub endpoint: String,
     runtime: tokio::runtime::Runtime,
     client: Client,
     ssm: aws_sdk_ssm::Client,
 }
 
-pub fn moto() -> &'static Moto {
+pub(crate) fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let endpoint = match std::env::var("MOTO_ENDPOINT") {
@@ -68,7 +69,7 @@ fn venv_bin(name: &str) -> PathBuf {
 }
 
 /// The Python that has moto and python-dotenv (the project venv).
-pub fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let python = venv_bin("python");
     assert!(
         python.exists(),
@@ -121,16 +122,16 @@ fn wait_ready(endpoint: &str) {
 }
 
 impl Moto {
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
 
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
-    /// Creates a SecretString secret; returns its ARN.
-    pub fn create(&self, name: &str, value: &str) -> String {
+    /// Creates a `SecretString` secret; returns its ARN.
+    pub(crate) fn create(&self, name: &str, value: &str) -> String {
         let out = self
             .block_on(
                 self.client
@@ -143,7 +144,7 @@ impl Moto {
         out.arn().unwrap().to_string()
     }
 
-    pub fn create_binary(&self, name: &str, bytes: &[u8]) {
+    pub(crate) fn create_binary(&self, name: &str, bytes: &[u8]) {
         self.block_on(
             self.client
                 .create_secret()
@@ -155,7 +156,7 @@ impl Moto {
     }
 
     /// Stores a new version (the old one becomes AWSPREVIOUS); returns its id.
-    pub fn put(&self, name: &str, value: &str) -> String {
+    pub(crate) fn put(&self, name: &str, value: &str) -> String {
         let out = self
             .block_on(
                 self.client
@@ -170,7 +171,7 @@ impl Moto {
 
     /// Stores an SSM parameter (`String`, `SecureString` or `StringList`);
     /// a second call with `overwrite` makes version 2, and so on.
-    pub fn put_parameter(&self, name: &str, value: &str, kind: &str) -> i64 {
+    pub(crate) fn put_parameter(&self, name: &str, value: &str, kind: &str) -> i64 {
         let out = self
             .block_on(
                 self.ssm
@@ -185,7 +186,7 @@ impl Moto {
         out.version()
     }
 
-    pub fn label_parameter(&self, name: &str, version: i64, label: &str) {
+    pub(crate) fn label_parameter(&self, name: &str, version: i64, label: &str) {
         self.block_on(
             self.ssm
                 .label_parameter_version()
@@ -197,14 +198,14 @@ impl Moto {
         .unwrap();
     }
 
-    pub fn delete(&self, name: &str) {
+    pub(crate) fn delete(&self, name: &str) {
         self.block_on(self.client.delete_secret().secret_id(name).send())
             .unwrap();
     }
 }
 
 /// A name no other test uses, so tests can share one server.
-pub fn unique(name: &str) -> String {
+pub(crate) fn unique(name: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!(
         "t{}-{}-{name}",
@@ -214,7 +215,7 @@ pub fn unique(name: &str) -> String {
 }
 
 /// One run of the binary, built up like just's `Test`.
-pub struct Test {
+pub(crate) struct Test {
     pub dir: tempfile::TempDir,
     prefix: String,
     args: Vec<String>,
@@ -230,7 +231,7 @@ impl Default for Test {
 }
 
 impl Test {
-    pub fn new() -> Test {
+    pub(crate) fn new() -> Test {
         moto();
         Test {
             dir: tempfile::tempdir().unwrap(),
@@ -242,26 +243,26 @@ impl Test {
     }
 
     /// A test of `exec` instead of `write`.
-    pub fn exec() -> Test {
+    pub(crate) fn exec() -> Test {
         let mut t = Test::new();
         t.args = vec!["exec".into()];
         t
     }
 
     /// The unique secret name this test uses for `name`.
-    pub fn name(&self, name: &str) -> String {
+    pub(crate) fn name(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
 
     /// Creates secret `name` (made unique); every leaf value of a JSON object,
     /// or the whole string, is remembered as a value that must not leak.
-    pub fn secret(mut self, name: &str, value: &str) -> Test {
+    pub(crate) fn secret(mut self, name: &str, value: &str) -> Test {
         moto().create(&self.name(name), value);
         self.remember(value);
         self
     }
 
-    pub fn remember(&mut self, value: &str) {
+    pub(crate) fn remember(&mut self, value: &str) {
         match serde_json::from_str::<serde_json::Value>(value) {
             Ok(serde_json::Value::Object(map)) => {
                 for v in map.values() {
@@ -275,12 +276,12 @@ impl Test {
         }
     }
 
-    pub fn arg(mut self, arg: impl Into<String>) -> Test {
+    pub(crate) fn arg(mut self, arg: impl Into<String>) -> Test {
         self.args.push(arg.into());
         self
     }
 
-    pub fn args<I, S>(mut self, args: I) -> Test
+    pub(crate) fn args<I, S>(mut self, args: I) -> Test
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -291,12 +292,12 @@ impl Test {
 
     /// `--secret-id` with this test's unique name for `selector`'s id part:
     /// `ALIAS,name:rest` becomes `ALIAS,<prefix>name:rest`.
-    pub fn select(self, selector: &str) -> Test {
+    pub(crate) fn select(self, selector: &str) -> Test {
         let full = self.qualify(selector);
         self.args(["--secret-id".to_string(), full])
     }
 
-    pub fn qualify(&self, selector: &str) -> String {
+    pub(crate) fn qualify(&self, selector: &str) -> String {
         let (alias, rest) = match selector.split_once(',') {
             Some((alias, rest)) => (format!("{alias},"), rest),
             None => (String::new(), selector),
@@ -309,22 +310,22 @@ impl Test {
     }
 
     /// The unique SSM name this test uses for `/path`.
-    pub fn parameter(&self, path: &str) -> String {
+    pub(crate) fn parameter(&self, path: &str) -> String {
         format!("/{}{path}", self.prefix.trim_end_matches('-'))
     }
 
-    pub fn env(mut self, key: &str, value: impl Into<String>) -> Test {
+    pub(crate) fn env(mut self, key: &str, value: impl Into<String>) -> Test {
         self.env.push((key.into(), value.into()));
         self
     }
 
-    pub fn path(&self, file: &str) -> PathBuf {
+    pub(crate) fn path(&self, file: &str) -> PathBuf {
         self.dir.path().join(file)
     }
 
     /// Runs the binary in the test's directory with a clean environment that
     /// reaches moto through `AWS_ENDPOINT_URL`, exactly as a user would.
-    pub fn run(self) -> Outcome {
+    pub(crate) fn run(self) -> Outcome {
         let out = self
             .command()
             .stdin(Stdio::null())
@@ -339,7 +340,7 @@ impl Test {
     }
 
     /// The command `run` runs, for tests that need to drive the process.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let moto = moto();
         let mut cmd = Command::new(BIN);
         cmd.args(&self.args)
@@ -360,7 +361,7 @@ impl Test {
 }
 
 /// What a run did.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
@@ -369,7 +370,7 @@ pub struct Outcome {
 
 impl Outcome {
     #[track_caller]
-    pub fn code(self, expected: i32) -> Outcome {
+    pub(crate) fn code(self, expected: i32) -> Outcome {
         assert_eq!(
             self.code,
             Some(expected),
@@ -381,17 +382,17 @@ impl Outcome {
     }
 
     #[track_caller]
-    pub fn success(self) -> Outcome {
+    pub(crate) fn success(self) -> Outcome {
         self.code(0)
     }
 
     #[track_caller]
-    pub fn failure(self) -> Outcome {
+    pub(crate) fn failure(self) -> Outcome {
         self.code(1)
     }
 
     #[track_caller]
-    pub fn stderr_has(self, needle: &str) -> Outcome {
+    pub(crate) fn stderr_has(self, needle: &str) -> Outcome {
         assert!(
             self.stderr.contains(needle),
             "stderr lacks {needle:?}:\n{}",
@@ -402,12 +403,12 @@ impl Outcome {
 
     /// The contents of a file the run wrote.
     #[track_caller]
-    pub fn file(&self, name: &str) -> String {
+    pub(crate) fn file(&self, name: &str) -> String {
         std::fs::read_to_string(self.test.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     #[track_caller]
-    pub fn no_file(self, name: &str) -> Outcome {
+    pub(crate) fn no_file(self, name: &str) -> Outcome {
         assert!(!self.test.path(name).exists(), "{name} was written");
         self
     }
@@ -415,7 +416,7 @@ impl Outcome {
     /// Nothing printed contains a remembered value, except in the
     /// `::add-mask::` lines that open stdout. (Not for `--output -` runs.)
     #[track_caller]
-    pub fn no_leak(self) -> Outcome {
+    pub(crate) fn no_leak(self) -> Outcome {
         let body_start = self
             .stdout
             .lines()
@@ -444,12 +445,12 @@ impl Outcome {
 
     /// Standard output as a JSON object of strings (`--format json -o -`).
     #[track_caller]
-    pub fn json(&self) -> BTreeMap<String, String> {
+    pub(crate) fn json(&self) -> BTreeMap<String, String> {
         serde_json::from_str(&self.stdout).expect("stdout is a JSON object of strings")
     }
 
     /// The `::add-mask::` lines, in order.
-    pub fn masks(&self) -> Vec<&str> {
+    pub(crate) fn masks(&self) -> Vec<&str> {
         self.stdout
             .lines()
             .filter_map(|l| l.strip_prefix("::add-mask::"))
@@ -459,10 +460,14 @@ impl Outcome {
 
 /// Reads an env file back with a real shell: `set -a; . ./FILE`, then dumps
 /// the named variables NUL-separated.
-pub fn read_with_shell(shell: &str, file: &Path, names: &[&str]) -> BTreeMap<String, String> {
+pub(crate) fn read_with_shell(
+    shell: &str,
+    file: &Path,
+    names: &[&str],
+) -> BTreeMap<String, String> {
     let mut script = String::from("set -a; . \"$1\" || exit 9; ");
     for name in names {
-        script.push_str(&format!("printf '%s\\0' \"${{{name}-__unset__}}\"; "));
+        let _ = write!(script, "printf '%s\\0' \"${{{name}-__unset__}}\"; ");
     }
     let out = Command::new("env")
         .args(["-i", shell, "-c", &script, shell])
@@ -484,7 +489,7 @@ pub fn read_with_shell(shell: &str, file: &Path, names: &[&str]) -> BTreeMap<Str
 }
 
 /// Reads a dotenv file back with python-dotenv (`dotenv_values`, defaults).
-pub fn read_with_python_dotenv(file: &Path) -> BTreeMap<String, String> {
+pub(crate) fn read_with_python_dotenv(file: &Path) -> BTreeMap<String, String> {
     let out = Command::new(python())
         .args([
             "-c",

@@ -2,17 +2,19 @@
 //! process with the command (execve on Unix: same PID, signals go straight to
 //! it, its exit status is the container's). Nothing is written to disk.
 
+use super::plural;
 use crate::cli::ExecArgs;
 use crate::error::{Error, sanitize};
-use crate::select::Selector;
+use crate::load::load;
+use crate::names::refuse_reserved;
 use std::process::Command;
 
 /// Loads, then execs. Returns only on failure; on Windows it exits with the
 /// child's exit code.
-pub fn run(args: ExecArgs) -> Result<(), Error> {
-    let selectors = Selector::parse_all(&args.load.secret_ids)?;
-    let variables = crate::load(&args.load, &selectors)?;
-    crate::check_reserved(&variables, "; `exec` never sets such names", false)?;
+pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
+    let config = super::config(&args.load)?;
+    let variables = load(&config)?;
+    refuse_reserved(&variables, "; `exec` never sets such names")?;
     crate::write::payloads(&variables)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);
@@ -29,10 +31,9 @@ pub fn run(args: ExecArgs) -> Result<(), Error> {
     }
     let shown = sanitize(&program.to_string_lossy());
     eprintln!(
-        "aws-secrets-env: loaded {set} variable{} from {} selector{}; starting `{shown}`",
-        if set == 1 { "" } else { "s" },
-        selectors.len(),
-        if selectors.len() == 1 { "" } else { "s" },
+        "aws-secrets-env: loaded {} from {}; starting `{shown}`",
+        plural(set, "variable"),
+        plural(config.selectors.len(), "selector"),
     );
     replace_process(command, shown)
 }

@@ -2,13 +2,12 @@
 //! `encode_F` does not refuse must read back exactly: `R(file) == value`.
 //! The readers are the programs users run (tests/readers/README.md), set up by
 //! tests/readers/install.sh; a reader that cannot run fails the suite.
+//! A lane of its own (it needs the readers and, for systemd, root):
+//! `cargo test --features conformance --test conformance`.
 
-use crate::support::ROOT;
-use aws_secrets_env::cli::Format;
 use aws_secrets_env::error::Error;
-use aws_secrets_env::flatten::Variable;
-use aws_secrets_env::render::render;
-use aws_secrets_env::secret::Secret;
+use aws_secrets_env::render::{Format, render};
+use aws_secrets_env::secret::{Secret, Variable};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -88,15 +87,7 @@ fn readers(format: Format) -> Vec<&'static Reader> {
     }
 }
 
-const FORMATS: [Format; 7] = [
-    Format::Dotenv,
-    Format::Shell,
-    Format::Docker,
-    Format::Systemd,
-    Format::Yaml,
-    Format::GithubEnv,
-    Format::Json,
-];
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Tricky values: quotes, expansions, escapes, comments, separators, line
 /// breaks, white space, non-ASCII, YAML look-alikes, workflow-command text,
@@ -183,7 +174,7 @@ fn corpus() -> Vec<String> {
         "K=V",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     for b in 1u8..=0x7f {
         let c = b as char;
@@ -207,8 +198,11 @@ fn variable(name: String, value: &str) -> Variable {
 fn read(reader: &Reader, file: &Path) -> BTreeMap<String, serde_json::Value> {
     // Two systemd user managers started at once interfere: one at a time.
     static SYSTEMD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = (reader.name == SYSTEMD.name)
-        .then(|| SYSTEMD_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
+    let _guard = (reader.name == SYSTEMD.name).then(|| {
+        SYSTEMD_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     let dir = Path::new(ROOT).join("tests/readers");
     let program = dir.join(reader.command[0]);
     let out = Command::new(&program)
@@ -320,7 +314,7 @@ fn refused_values(values: &[String], refused: &[usize]) -> Vec<String> {
 fn every_format_reads_back_exactly_through_its_real_consumers() {
     let values = corpus();
     let mut failures = Vec::new();
-    for format in FORMATS {
+    for &format in Format::all() {
         let (refused, f) = check(format, &values);
         failures.extend(f);
         // What each format refuses is part of its contract: pin it down.
@@ -328,7 +322,7 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
         match format {
             Format::Systemd => assert_eq!(refused, ["\"\\u{ffff}\"", "\"\\u{fffe}${\""]),
             Format::Shell | Format::Yaml | Format::Json => {
-                assert!(refused.is_empty(), "{} refused {refused:?}", format.name())
+                assert!(refused.is_empty(), "{} refused {refused:?}", format.name());
             }
             Format::GithubEnv => assert_eq!(
                 refused,
@@ -387,7 +381,7 @@ fn random_values_read_back_exactly_through_every_consumer() {
         .unwrap()
         .current();
     let mut failures = Vec::new();
-    for format in FORMATS {
+    for &format in Format::all() {
         failures.extend(check(format, &values).1);
     }
     assert!(

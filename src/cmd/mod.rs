@@ -1,0 +1,70 @@
+//! The commands, peers above the shared pipeline: `write` renders to a file,
+//! `exec` starts a program. This module turns the arguments they share into
+//! the pipeline's validated [`Config`], raising every usage error before any
+//! call to AWS.
+
+pub(crate) mod exec;
+pub(crate) mod write;
+
+use crate::cli::{LoadArgs, Mask};
+use crate::error::Error;
+use crate::fetch::Limits;
+use crate::flatten::{self, BinaryMode, ParseJson};
+use crate::github;
+use crate::load::Config;
+use crate::select::{Selector, Source};
+use std::time::Duration;
+
+/// Validates `args` into the pipeline's configuration.
+pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
+    let selectors = Selector::parse_all(&args.secret_ids)?;
+    if args.parse_json == ParseJson::Never {
+        let keyed: Vec<Error> = selectors
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.source,
+                    Source::Secret {
+                        json_key: Some(_),
+                        ..
+                    }
+                )
+            })
+            .map(|s| {
+                Error::Usage(format!(
+                    "selector `{}` selects a JSON key, which --parse-json never forbids",
+                    s.raw
+                ))
+            })
+            .collect();
+        Error::all(keyed)?;
+    }
+    Ok(Config {
+        selectors,
+        masking: match args.mask {
+            Mask::Always => true,
+            Mask::Never => false,
+            Mask::Auto => github::active(),
+        },
+        flatten: flatten::Options {
+            parse_json: args.parse_json,
+            transformation: args.name_transformation,
+            binary: match (&args.binary_dir, args.binary_base64) {
+                (Some(dir), _) => BinaryMode::Dir(dir.clone()),
+                (None, true) => BinaryMode::Base64,
+                (None, false) => BinaryMode::Refuse,
+            },
+        },
+        limits: Limits {
+            total: Duration::from_secs_f64(args.timeout),
+            connect: Duration::from_secs_f64(args.connect_timeout),
+            max_attempts: args.max_attempts,
+        },
+        region: args.region.clone(),
+    })
+}
+
+/// `1 variable`, `2 variables`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,129 @@
+//! The pipeline `write` and `exec` share: fetch what the selectors ask for,
+//! flatten it into variables, print the masks — from a validated [`Config`].
+
+use crate::error::{self, Error};
+use crate::fetch::{self, Limits, Request, Results};
+use crate::flatten::{self, Variable};
+use crate::mask;
+use crate::select::Selector;
+use std::collections::HashMap;
+use std::io::Write as _;
+
+/// What to load and how; every usage error was raised building it.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) selectors: Vec<Selector>,
+    /// Print `::add-mask::` lines before anything else.
+    pub(crate) masking: bool,
+    pub(crate) flatten: flatten::Options,
+    pub(crate) limits: Limits,
+    pub(crate) region: Option<String>,
+}
+
+/// Fetches, flattens and masks what `config` selects. Mask lines are printed
+/// (and flushed) before anything else, errors included.
+pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
+    // Each selector's request, computed once: fetch runs the distinct ones,
+    // collect finds each selector's outcome by it.
+    let requests: Vec<Request> = config.selectors.iter().map(Request::of).collect();
+    let fetched = fetch(&requests, config)?;
+    let (variables, errors, skipped) =
+        collect(&config.selectors, &requests, fetched, &config.flatten);
+    if config.masking {
+        let mut out = std::io::stdout().lock();
+        // A `--binary-dir` variable holds a file path, not the secret.
+        let values = variables
+            .iter()
+            .filter(|v| v.payload.is_none())
+            .map(|v| &v.value);
+        for line in mask::mask_lines(values) {
+            writeln!(out, "{line}").map_err(Error::Stdout)?;
+        }
+        out.flush().map_err(Error::Stdout)?;
+    }
+    for selector in skipped {
+        eprintln!(
+            "aws-secrets-env: optional selector `{}` found nothing; skipped",
+            error::sanitize(&selector.raw)
+        );
+    }
+    Error::all(errors)?;
+    Ok(variables)
+}
+
+/// Runs every distinct request within `--timeout`.
+fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
+    let mut distinct: Vec<Request> = Vec::new();
+    for r in requests {
+        if !distinct.contains(r) {
+            distinct.push(r.clone());
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let limits = config.limits;
+    let region = config.region.clone();
+    runtime.block_on(async {
+        let work = async {
+            let sdk = fetch::load_config(region, &limits).await;
+            fetch::fetch_all(&sdk, distinct).await
+        };
+        tokio::time::timeout(limits.total, work)
+            .await
+            .map_err(|_| Error::Timeout {
+                seconds: limits.total.as_secs_f64(),
+            })
+    })
+}
+
+/// Turns fetched values into variables in selector order, gathering every
+/// error (each failed request once) and every name collision. Optional
+/// selectors whose request found nothing are returned as skipped.
+fn collect<'a>(
+    selectors: &'a [Selector],
+    requests: &[Request],
+    mut fetched: Results,
+    opts: &flatten::Options,
+) -> (Vec<Variable>, Vec<Error>, Vec<&'a Selector>) {
+    let mut variables: Vec<Variable> = Vec::new();
+    let mut errors = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (selector, request) in selectors.iter().zip(requests) {
+        let items = match fetched.get(request) {
+            Some(Ok(items)) => items,
+            Some(Err(e)) if selector.optional && Request::is_absence(e) => {
+                skipped.push(selector);
+                continue;
+            }
+            Some(Err(_)) => {
+                if let Some(Err(e)) = fetched.remove(request) {
+                    errors.push(e);
+                }
+                continue;
+            }
+            // Its error was reported with an earlier selector.
+            None => continue,
+        };
+        match flatten::variables(selector, items, opts) {
+            Ok(found) => {
+                for v in found {
+                    if let Some(&i) = seen.get(&v.name) {
+                        errors.push(Error::Collision {
+                            name: v.name.clone(),
+                            first: variables[i].source.clone(),
+                            second: v.source.clone(),
+                        });
+                    } else {
+                        seen.insert(v.name.clone(), variables.len());
+                        variables.push(v);
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (variables, errors, skipped)
+}

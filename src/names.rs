@@ -1,0 +1,140 @@
+//! Variable names: what a valid name is, how a raw key becomes one, and which
+//! names are reserved because they change how programs or later steps run.
+
+use crate::error::Error;
+use crate::secret::Variable;
+
+/// Changes the case of every variable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NameTransformation {
+    None,
+    Uppercase,
+    Lowercase,
+}
+
+/// `^[A-Za-z_][A-Za-z0-9_]*$`: a name every shell and env-file reader accepts.
+#[must_use]
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// Names that change how programs, shells or later workflow steps run: the
+/// loader and shell (PATH, LD_*, DYLD_*, `BASH_ENV`, ENV, IFS, …), Node
+/// (`NODE_OPTIONS`) and the runner (GITHUB_*, RUNNER_*, ACTIONS_*). A secret
+/// key with such a name is refused unless the user says otherwise.
+#[must_use]
+pub fn reserved(name: &str) -> bool {
+    const EXACT: [&str; 9] = [
+        "PATH",
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "PS4",
+        "PROMPT_COMMAND",
+        "NODE_OPTIONS",
+    ];
+    const PREFIXES: [&str; 6] = [
+        "LD_",
+        "DYLD_",
+        "GITHUB_",
+        "RUNNER_",
+        "ACTIONS_",
+        "BASH_FUNC_",
+    ];
+    let upper = name.to_ascii_uppercase();
+    EXACT.contains(&upper.as_str()) || PREFIXES.iter().any(|p| upper.starts_with(p))
+}
+
+/// Refuses every variable with a [`reserved`] name; `hint` ends the message.
+pub fn refuse_reserved(variables: &[Variable], hint: &'static str) -> Result<(), Error> {
+    let errors: Vec<Error> = variables
+        .iter()
+        .filter(|v| reserved(&v.name))
+        .map(|v| Error::Reserved {
+            name: v.name.clone(),
+            source_desc: v.source.clone(),
+            hint,
+        })
+        .collect();
+    Error::all(errors)
+}
+
+/// The name rules: characters outside `[A-Za-z0-9_]` become `_`, a leading
+/// digit gets a `_` in front, then the transformation applies.
+#[must_use]
+pub fn env_name(raw: &str, transformation: NameTransformation) -> String {
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    match transformation {
+        NameTransformation::None => name,
+        NameTransformation::Uppercase => name.to_ascii_uppercase(),
+        NameTransformation::Lowercase => name.to_ascii_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names() {
+        assert!(is_env_name("_a1") && is_env_name("DB_SOURCE"));
+        assert!(!is_env_name("1a") && !is_env_name("a-b") && !is_env_name("") && !is_env_name("é"));
+    }
+
+    #[test]
+    fn reserved_names() {
+        for name in [
+            "PATH",
+            "path",
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "BASH_ENV",
+            "ENV",
+            "IFS",
+            "NODE_OPTIONS",
+            "GITHUB_TOKEN",
+            "RUNNER_TEMP",
+            "ACTIONS_RUNTIME_TOKEN",
+            "PROMPT_COMMAND",
+        ] {
+            assert!(reserved(name), "{name}");
+        }
+        for name in [
+            "DB_PATH",
+            "PATHS",
+            "ENVIRONMENT",
+            "NODE_ENV",
+            "GITHUB",
+            "CI",
+            "HOME",
+        ] {
+            assert!(!reserved(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn name_rules() {
+        assert_eq!(
+            env_name("db.host-name", NameTransformation::None),
+            "db_host_name"
+        );
+        assert_eq!(env_name("9lives", NameTransformation::Uppercase), "_9LIVES");
+        assert_eq!(env_name("Ünï", NameTransformation::Lowercase), "_n_");
+    }
+}
