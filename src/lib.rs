@@ -38,8 +38,7 @@ mod run {
     use std::io::Write as _;
     use std::process::ExitCode;
 
-    /// Parses the command line, runs it, reports errors; returns the exit
-    /// code (0 success, 1 failure, 2 usage; `exec`: 126/127).
+    /// Parses the command line and runs it: exit 0, 1, 2 (usage), 126/127 (exec).
     #[must_use]
     pub fn main() -> ExitCode {
         let cli = match Cli::try_parse() {
@@ -64,7 +63,7 @@ mod run {
         result.map_or_else(|err| report(&err), |()| ExitCode::SUCCESS)
     }
 
-    /// Prints each error on its own line, and as an annotation under Actions.
+    /// Each error on a line of its own, and as an annotation under Actions.
     fn report(err: &Error) -> ExitCode {
         let mut stderr = std::io::stderr().lock();
         let on_actions = github::active();

@@ -64,8 +64,30 @@ pub(crate) fn moto() -> &'static Moto {
     })
 }
 
+/// A file of the project venv (.venv), which is made on first use by
+/// `scripts/setup.sh --minimal` (moto, python-dotenv, act from PyPI): a
+/// fresh clone's `cargo test` sets up what it needs itself.
 fn venv_bin(name: &str) -> PathBuf {
-    Path::new(ROOT).join(".venv/bin").join(name)
+    static SETUP: OnceLock<()> = OnceLock::new();
+    let path = Path::new(ROOT).join(".venv/bin").join(name);
+    SETUP.get_or_init(|| {
+        if !Path::new(ROOT).join(".venv/bin/moto_server").exists()
+            && std::env::var_os("MOTO_ENDPOINT").is_none()
+        {
+            eprintln!("tests: no .venv yet; running scripts/setup.sh --minimal once");
+            let status = Command::new("bash")
+                .arg(Path::new(ROOT).join("scripts/setup.sh"))
+                .arg("--minimal")
+                .stdout(Stdio::null())
+                .status()
+                .expect("cannot run bash scripts/setup.sh --minimal");
+            assert!(
+                status.success(),
+                "scripts/setup.sh --minimal failed: see its messages above"
+            );
+        }
+    });
+    path
 }
 
 /// The Python that has moto and python-dotenv (the project venv).
