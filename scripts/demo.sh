@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bash scripts/setup.sh --minimal
-cargo build --quiet --locked
+echo "== building aws-secrets-env (a fresh clone compiles the AWS SDK first: about 4 minutes on 2 cores)"
+cargo build --locked
 bin="$root/target/debug/aws-secrets-env"
 
 work="$root/target/demo"

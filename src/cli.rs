@@ -185,3 +185,78 @@ mod tests {
         assert_eq!(args.load.mask, Mask::Always);
     }
 }
+
+/// The README's option table of `write` is checked against these definitions,
+/// so the documentation cannot drift from the CLI.
+#[cfg(test)]
+mod readme {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// `--flag` → the README row's cells, from the table under "Options of `write`".
+    fn rows() -> Vec<(String, Vec<String>)> {
+        let readme = include_str!("../README.md");
+        let table = readme
+            .split("### Options of `write`")
+            .nth(1)
+            .expect("README has an `Options of write` section");
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| l.starts_with("| `--"))
+            .map(|l| {
+                let cells: Vec<String> = l
+                    .trim_matches('|')
+                    .split(" | ")
+                    .map(|c| c.trim().to_string())
+                    .collect();
+                let flag = cells[0]
+                    .trim_start_matches('`')
+                    .split(['`', ' ', '[', '='])
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (flag, cells)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn write_options_table_matches_the_cli() {
+        let cli = Cli::command();
+        let write = cli.find_subcommand("write").unwrap();
+        let rows = rows();
+        let mut documented: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
+        documented.sort_unstable();
+        let mut defined: Vec<String> = write
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .filter(|l| l != "--help")
+            .collect();
+        defined.sort_unstable();
+        assert_eq!(documented, defined, "README rows vs write's flags");
+        for (flag, cells) in &rows {
+            let arg = write
+                .get_arguments()
+                .find(|a| a.get_long().is_some_and(|l| flag == &format!("--{l}")))
+                .unwrap();
+            let env = arg.get_env().unwrap().to_string_lossy();
+            assert_eq!(cells[1], format!("`{env}`"), "{flag}: environment variable");
+            if let Some(default) = arg.get_default_values().first() {
+                let default = default.to_string_lossy();
+                let default = default.trim_end_matches(".0");
+                assert_eq!(cells[2], format!("`{default}`"), "{flag}: default");
+            }
+            for value in arg.get_possible_values() {
+                if !value.is_hide_set() && !matches!(value.get_name(), "true" | "false") {
+                    assert!(
+                        cells[3].contains(&format!("`{}`", value.get_name())),
+                        "{flag}: README does not list `{}`",
+                        value.get_name()
+                    );
+                }
+            }
+        }
+    }
+}

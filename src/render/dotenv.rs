@@ -1,7 +1,7 @@
 //! `dotenv`: the portable rule — single quotes, else double quotes, else
 //! refuse — read identically by python-dotenv, node dotenv, dotenvx, dotenvy,
 //! godotenv, gotenv/viper, Docker Compose, systemd, bash and dash
-//! (measured: shared/reference/env-formats.md §2).
+//! (measured: docs/research/env-formats.md §2).
 
 use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
 
