@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Escapes workflow-command data: `%` first, then CR and LF.
 pub(crate) fn escape_data(text: &str) -> String {
@@ -27,6 +28,27 @@ pub(crate) fn delimiter() -> String {
             .finish()
     };
     format!("ghadelimiter_{:016x}{:016x}", half(), half())
+}
+
+/// Set when standard output carries the data (`--output -`).
+static DATA_ON_STDOUT: AtomicBool = AtomicBool::new(false);
+
+/// Standard output is the data from now on: workflow commands go to standard
+/// error, which the runner parses for them too, so a redirected or piped
+/// stdout holds nothing but the data.
+pub(crate) fn data_on_stdout() {
+    DATA_ON_STDOUT.store(true, Ordering::SeqCst);
+}
+
+/// The stream for workflow commands (masks, annotations): standard output,
+/// where the runner sees them in order with what the step prints next, unless
+/// standard output carries the data.
+pub(crate) fn commands() -> Box<dyn Write> {
+    if DATA_ON_STDOUT.load(Ordering::SeqCst) {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
 }
 
 /// True when running as a GitHub Actions step.
@@ -104,15 +126,29 @@ pub(crate) fn export_env(rendered: &str) -> Result<(), Error> {
     append("GITHUB_ENV", rendered)
 }
 
+/// Outside text (ids, JSON keys) as literal Markdown: every character that
+/// Markdown or a table gives a meaning to is backslash-escaped, so a key can
+/// neither leave a code span nor make a link, an image or a cell.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_{}[]()<>#+-.!|~&".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The job summary: a table of names and sources, the file and the format.
 pub(crate) fn write_summary(
     target: &str,
     format: &str,
     variables: &[Variable],
 ) -> Result<(), Error> {
-    let cell = |s: &str| sanitize(s).replace('|', "\\|");
+    let cell = |s: &str| markdown_text(&sanitize(s));
     let mut text = format!(
-        "### aws-secrets-env\n\nWrote {} variable{} to `{}` (format `{format}`).\n\n| Variable | Source |\n|---|---|\n",
+        "### aws-secrets-env\n\nWrote {} variable{} to {} (format `{format}`).\n\n| Variable | Source |\n|---|---|\n",
         variables.len(),
         if variables.len() == 1 { "" } else { "s" },
         cell(target),

@@ -1,9 +1,7 @@
-//! aws-secrets-env: AWS Secrets Manager secrets and SSM parameters into env
-//! files that their real consumers read back exactly. The modules follow the
-//! data path — cli → cmd (write, exec) → load → select → fetch → flatten →
-//! mask → render → write — over four shared rooms: error, secret, names and
-//! github. Without the default `aws` feature only the pure parts build
-//! (select, flatten, render), for the fuzz targets.
+//! aws-secrets-env: AWS secrets into env files their consumers read back
+//! exactly. The data path: cli → cmd (write, exec) → load → select → fetch →
+//! flatten → mask → render → write, over error, secret, names and github.
+//! Without the default `aws` feature only the pure parts build (fuzzing).
 #![cfg_attr(not(feature = "aws"), allow(dead_code))]
 
 #[cfg(feature = "aws")]
@@ -32,7 +30,7 @@ pub use run::main;
 #[cfg(feature = "aws")]
 mod run {
     use crate::cli::{Cli, Command};
-    use crate::error::Error;
+    use crate::error::{Error, sanitize};
     use crate::{cmd, github};
     use clap::Parser;
     use std::io::Write as _;
@@ -51,7 +49,8 @@ mod run {
                 if github::active() {
                     let text = e.to_string(); // names the flag and the input
                     let first = text.lines().next().unwrap_or("invalid arguments");
-                    println!("{}", github::usage_annotation(first));
+                    // On stderr: with `--output -`, stdout is the data.
+                    eprintln!("{}", github::usage_annotation(first));
                 }
                 return ExitCode::from(2);
             }
@@ -65,15 +64,16 @@ mod run {
 
     /// Each error on a line of its own, and as an annotation under Actions.
     fn report(err: &Error) -> ExitCode {
-        let mut stderr = std::io::stderr().lock();
         let on_actions = github::active();
         for e in err.flatten() {
-            let _ = writeln!(stderr, "aws-secrets-env: error: {e}");
+            // Outside text (ids, JSON keys) is in the message: one line, no `::`.
+            eprintln!("aws-secrets-env: error: {}", sanitize(&e.to_string()));
             if on_actions {
-                println!("{}", github::error_annotation(e));
+                let mut out = github::commands();
+                let _ = writeln!(out, "{}", github::error_annotation(e));
+                let _ = out.flush();
             }
         }
-        let _ = std::io::stdout().flush();
         ExitCode::from(err.exit_code())
     }
 }

@@ -4,6 +4,7 @@
 use crate::error::{self, Error};
 use crate::fetch::{self, Limits, Request, Results};
 use crate::flatten::{self, Variable};
+use crate::github;
 use crate::mask;
 use crate::select::Selector;
 use std::collections::HashMap;
@@ -30,7 +31,7 @@ pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
     let (variables, errors, skipped) =
         collect(&config.selectors, &requests, fetched, &config.flatten);
     if config.masking {
-        let mut out = std::io::stdout().lock();
+        let mut out = github::commands();
         // A `--binary-dir` variable holds a file path, not the secret.
         let values = variables
             .iter()

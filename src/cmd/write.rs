@@ -18,6 +18,9 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
             "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
         ));
     }
+    if args.output.as_os_str() == "-" {
+        github::data_on_stdout();
+    }
     let config = super::config(&args.load)?;
     let variables = load(&config)?;
     let plain_file = args.format != Format::GithubEnv && !args.export_env;

@@ -6,5 +6,6 @@ mod faults;
 mod fetching;
 mod hardening;
 mod leaks;
+mod logs;
 mod support;
 mod write;

@@ -445,7 +445,13 @@ impl Outcome {
             .take_while(|l| l.starts_with("::add-mask::"))
             .map(|l| l.len() + 1)
             .sum::<usize>();
-        let printed = [&self.stdout[body_start..], self.stderr.as_str()];
+        let stderr: String = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let printed = [&self.stdout[body_start..], stderr.as_str()];
         for value in &self.test.values {
             // Very short values (a port, `true`) appear in ordinary text by chance.
             if value.len() < 6 {
@@ -471,10 +477,12 @@ impl Outcome {
         serde_json::from_str(&self.stdout).expect("stdout is a JSON object of strings")
     }
 
-    /// The `::add-mask::` lines, in order.
+    /// The `::add-mask::` lines, in order: on stdout, or on stderr when
+    /// stdout is the data (`--output -`).
     pub(crate) fn masks(&self) -> Vec<&str> {
         self.stdout
             .lines()
+            .chain(self.stderr.lines())
             .filter_map(|l| l.strip_prefix("::add-mask::"))
             .collect()
     }

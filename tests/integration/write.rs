@@ -500,12 +500,14 @@ fn usage_errors_are_annotated_under_github_actions() {
         .env("GITHUB_ACTIONS", "true")
         .run()
         .code(2);
+    // On stderr (stdout may be the data), after clap's own message.
     assert!(
-        out.stdout
-            .starts_with("::error title=aws-secrets-env%3A invalid input::error: invalid value 'xml' for '--format <FORMAT>'"),
+        out.stderr.lines().any(|l| l
+            .starts_with("::error title=aws-secrets-env%3A invalid input::error: invalid value 'xml' for '--format <FORMAT>'")),
         "{}",
-        out.stdout
+        out.stderr
     );
+    assert_eq!(out.stdout, "");
 }
 
 #[test]
@@ -538,7 +540,7 @@ fn step_outputs_summary_and_export_env() {
         "{outputs}"
     );
     let summary = std::fs::read_to_string(&summary).unwrap();
-    assert!(summary.contains("| `DB_SOURCE` | secret `"), "{summary}");
+    assert!(summary.contains("| `DB_SOURCE` | secret \\`"), "{summary}");
     assert!(!summary.contains("postgres://"), "summary shows a value");
     let env = std::fs::read_to_string(&env).unwrap();
     let blocks: Vec<&str> = env.split_inclusive('\n').collect();
