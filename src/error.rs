@@ -91,8 +91,18 @@ pub enum Error {
         why: &'static str,
     },
 
-    #[error("secret `{id}` has no JSON key `{key}`")]
-    MissingKey { id: String, key: String },
+    /// `known`: the keys that exist, names only (`` `A`, `B` ``).
+    #[error("secret `{id}` has no JSON key `{key}`; its keys: {known}")]
+    MissingKey {
+        id: String,
+        key: String,
+        known: String,
+    },
+
+    #[error(
+        "no AWS region: set AWS_REGION, pass --region (the action's `region` input), or select by full ARN"
+    )]
+    NoRegion,
 
     #[error(
         "variable `{name}` would come from both {first} and {second}; rename one with an alias (`ALIAS,ID`)"
@@ -183,6 +193,7 @@ impl Error {
             Error::Aws { .. } => "AWS error",
             Error::Network { .. } | Error::Timeout { .. } => "network failure",
             Error::Credentials { .. } => "no AWS credentials",
+            Error::NoRegion => "no AWS region",
             Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",
             Error::NotJsonObject { .. } | Error::MissingKey { .. } => "JSON secret",
             Error::Collision { .. } | Error::EmptyName { .. } | Error::Reserved { .. } => {

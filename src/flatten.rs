@@ -85,6 +85,7 @@ pub fn variables(
             let value = lookup(&object, key).ok_or_else(|| Error::MissingKey {
                 id: id.clone(),
                 key: key.clone(),
+                known: key_names(&object),
             })?;
             let name = alias.unwrap_or(key).to_string();
             let source = format!("secret `{id}` key `{key}`");
@@ -202,6 +203,24 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+/// The object's keys for a message: names only, made printable, at most 20.
+fn key_names(object: &Map<String, Value>) -> String {
+    const SHOWN: usize = 20;
+    let mut names: Vec<String> = object
+        .keys()
+        .take(SHOWN)
+        .map(|k| format!("`{}`", crate::error::sanitize(k)))
+        .collect();
+    if object.len() > SHOWN {
+        names.push(format!("and {} more", object.len() - SHOWN));
+    }
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
     }
 }
 

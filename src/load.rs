@@ -69,13 +69,17 @@ fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
     runtime.block_on(async {
         let work = async {
             let sdk = fetch::load_config(region, &limits).await;
-            fetch::fetch_all(&sdk, distinct).await
+            // Only a full ARN names its region; anything else needs one.
+            if sdk.region().is_none() && distinct.iter().any(|r| r.arn_region().is_none()) {
+                return Err(Error::NoRegion);
+            }
+            Ok(fetch::fetch_all(&sdk, distinct).await)
         };
         tokio::time::timeout(limits.total, work)
             .await
             .map_err(|_| Error::Timeout {
                 seconds: limits.total.as_secs_f64(),
-            })
+            })?
     })
 }
 

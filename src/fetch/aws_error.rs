@@ -2,6 +2,7 @@
 //! context can hold the raw response, which for these APIs holds the secret.
 
 use crate::error::{Error, sanitize};
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,18 +129,42 @@ pub(super) fn from_code(code: &str, message: &str, ctx: &Ctx) -> Error {
     }
 }
 
+/// A reply without an AWS error code, by its HTTP status.
+fn from_status(status: u16, ctx: &Ctx) -> Error {
+    let code = format!("HTTP {status}, no AWS error code in the reply");
+    match status {
+        401 | 403 => Error::AccessDenied {
+            what: ctx.what.clone(),
+            code,
+            actions: ctx.actions(),
+            detail: String::new(),
+        },
+        429 => Error::Throttled {
+            what: ctx.what.clone(),
+            code,
+        },
+        _ => Error::Aws {
+            what: ctx.what.clone(),
+            code: format!("HTTP {status}"),
+            message: "no AWS error code in the reply".into(),
+        },
+    }
+}
+
 /// Maps an SDK error by its kind, code and message.
-pub(super) fn from_sdk<E, R>(err: &SdkError<E, R>, ctx: &Ctx) -> Error
+pub(super) fn from_sdk<E>(err: &SdkError<E, HttpResponse>, ctx: &Ctx) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let what = ctx.what.clone();
     let service = ctx.service_name();
     match err {
-        SdkError::ServiceError(_) => {
-            from_code(err.code().unwrap_or(""), err.message().unwrap_or(""), ctx)
-        }
+        SdkError::ServiceError(service_err) => match err.code() {
+            Some(code) if !code.is_empty() => from_code(code, err.message().unwrap_or(""), ctx),
+            // No AWS error code (a proxy's page, moto's IAM mode): the HTTP
+            // status is all there is, never the body.
+            _ => from_status(service_err.raw().status().as_u16(), ctx),
+        },
         SdkError::TimeoutError(_) => Error::Network {
             what,
             service,

@@ -72,7 +72,7 @@ impl Request {
     }
 
     /// The region an ARN names, if the request is by ARN.
-    fn arn_region(&self) -> Option<String> {
+    pub(crate) fn arn_region(&self) -> Option<String> {
         let (Request::Secret { id, .. } | Request::Parameter { name: id }) = self else {
             return None;
         };

@@ -11,6 +11,8 @@ Modes:
   drop      read the request, then close the connection without a response
   hang      read the request and never answer (until the client gives up)
   message   400 + AccessDeniedException whose message is --message, verbatim
+  forbidden 403 with an HTML body and no AWS error code (a corporate proxy,
+            moto's IAM mode)
 
 `GET /__stats` is answered by the proxy itself (never forwarded, never counted)
 with JSON counters: requests, faults, passed_through, connections, errors.
@@ -37,7 +39,7 @@ import uuid
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 300.0
-MODES = ("throttle", "error500", "drop", "hang", "message")
+MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden")
 
 
 class ProtocolError(Exception):
@@ -279,6 +281,9 @@ class Proxy:
                         out = aws_error("400 Bad Request", "ThrottlingException", "Rate exceeded", keep_alive)
                     elif self.mode == "error500":
                         out = aws_error("500 Internal Server Error", "InternalServiceError", "internal error", keep_alive)
+                    elif self.mode == "forbidden":
+                        html = b"<html><body>403 Forbidden</body></html>"
+                        out = response("403 Forbidden", [("Content-Type", "text/html")], html, keep_alive)
                     else:  # message
                         out = aws_error("400 Bad Request", "AccessDeniedException", self.message, keep_alive)
                     writer.write(out)

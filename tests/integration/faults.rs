@@ -156,3 +156,19 @@ fn a_hostile_aws_message_cannot_become_a_workflow_command() {
         assert!(!line.contains("::stop-commands::"), "{line:?}");
     }
 }
+
+#[test]
+fn a_reply_without_an_error_code_names_the_http_status_and_the_iam_actions() {
+    let proxy = Proxy::start("forbidden", 100, None);
+    let t = Test::new().secret("fb", "forbidden-value-1");
+    let id = t.name("fb");
+    through(&proxy, t.select("fb").args(["--max-attempts", "1"]))
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "aws-secrets-env: error: access denied to secret `{id}` (HTTP 403, no AWS error code in the reply)"
+        ))
+        .stderr_has("`secretsmanager:GetSecretValue`")
+        .no_file("app.env")
+        .no_leak();
+}

@@ -7,5 +7,6 @@ mod fetching;
 mod hardening;
 mod leaks;
 mod logs;
+mod messages;
 mod support;
 mod write;

@@ -1,0 +1,40 @@
+//! Messages that help: each names what failed and what to do, never a value.
+
+use crate::support::Test;
+use std::process::Stdio;
+
+#[test]
+fn a_missing_region_says_how_to_set_one() {
+    let t = Test::new().secret("rg", "region-value-1");
+    let t = t.select("rg");
+    let out = t
+        .command()
+        .env_remove("AWS_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no AWS region: set AWS_REGION, pass --region (the action's `region` input), or select by full ARN"),
+        "{stderr}"
+    );
+    assert!(!t.path("app.env").exists());
+}
+
+#[test]
+fn a_json_key_typo_lists_the_keys_that_exist() {
+    let t = Test::new().secret(
+        "kt",
+        r#"{"DB_SOURCE":"typo-value-1","TOKEN_KEY":"typo-value-2"}"#,
+    );
+    let id = t.name("kt");
+    t.select("kt:DB_SORCE")
+        .run()
+        .failure()
+        .stderr_has(&format!(
+            "secret `{id}` has no JSON key `DB_SORCE`; its keys: `DB_SOURCE`, `TOKEN_KEY`"
+        ))
+        .no_leak();
+}
