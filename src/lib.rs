@@ -9,6 +9,8 @@ pub mod fetch;
 pub mod flatten;
 pub mod github;
 pub mod mask;
+#[cfg_attr(not(test), allow(dead_code))] // wired into export-env and exec separately (issue 12)
+pub(crate) mod policy;
 pub mod render;
 pub mod secret;
 pub mod select;
