@@ -19,9 +19,10 @@
 # step, a second call; and, with AWS_SECRETS_ENV_BINARY=/usr/bin/true, BASH_ENV
 # and ENV, or SHELLOPTS=noexec and a BASH_FUNC_env%% function planted through
 # $GITHUB_ENV by an earlier step, the action still runs the real binary and
-# writes its file, and no planted code runs); the failing steps reported
-# ::error::; and no secret value,
-# nor any line of the multi-line one, appears anywhere in act's log.
+# writes its file, no planted code runs, and a planted
+# AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES does not reach the binary); the failing
+# steps reported ::error::; and no secret value, nor any line of the
+# multi-line one, appears anywhere in act's log.
 # Prints "N passed, M failed" last.
 #
 # Why the secrets hold no literal "%0A"/"%0D": act 0.2.89 decodes workflow
@@ -112,6 +113,8 @@ c = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1
                  aws_access_key_id="test", aws_secret_access_key="test")
 c.create_secret(Name="e2e/app", SecretString=json.dumps(app))
 c.create_secret(Name="e2e/plain", SecretString=plain)
+# a key that names a reserved variable (the value is no secret of the test)
+c.create_secret(Name="e2e/reserved", SecretString=json.dumps({"PATH": "/planted/bin"}))
 ssm = {
     "MSG": "olá from homolog: $HOME e2e",
     "db_PASSWORD": "ssm-secure-pa$$word-e2e",
@@ -174,7 +177,7 @@ echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call \
-    planted-binary planted-bash-env planted-shell-options; do
+    planted-binary planted-option planted-bash-env planted-shell-options; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
