@@ -6,7 +6,7 @@
 # the sha256 of every release asset. Nothing is trusted that did not match.
 #
 # Order of preference:
-#   1. AWS_SECRETS_ENV_BINARY       use this executable, no download
+#   1. --binary PATH                use this executable, no download
 #   2. tool cache                   a previously verified archive whose
 #                                   sha256 still matches the manifest
 #   3. download                     curl over https, verify sha256, then cache
@@ -14,14 +14,22 @@
 #                                   manifest says "unreleased": cargo build
 #                                   --release --locked from the action's tree
 #
-# Environment (all optional; see docs/action.md):
-#   AWS_SECRETS_ENV_VERSION       version wanted; empty = the manifest's
-#   AWS_SECRETS_ENV_BINARY        path of a binary to use as is
-#   AWS_SECRETS_ENV_DOWNLOAD_URL  mirror base URL (https); <base>/<tag>/<asset>
-#   AWS_SECRETS_ENV_MANIFEST      manifest path (default: dist/manifest.json
-#                                 next to this script; used by the tests)
-#   AWS_SECRETS_ENV_CARGO_PROFILE cargo profile for the source build
-#                                 (default: release; the tests use dev)
+# Arguments (all optional; an empty value means "not given"):
+#   --binary PATH         a binary to use as is (the action input `binary`)
+#   --download-url URL    mirror base URL (https); <base>/<tag>/<asset>
+#                         (the action input `download-url`)
+#   --manifest FILE       manifest instead of dist/manifest.json (tests only:
+#                         the action never passes it)
+#   --cargo-profile NAME  cargo profile of the source build (default release;
+#                         tests only)
+# Overrides are arguments, not environment variables: an earlier workflow
+# step can set any variable for this one through $GITHUB_ENV, and
+# AWS_SECRETS_ENV_BINARY=/usr/bin/true or a manifest inside app.env would
+# then pass for the tool. Those variables are ignored, with a warning.
+#
+# Environment:
+#   AWS_SECRETS_ENV_VERSION       version wanted; empty = the manifest's (set
+#                                 by the action's step env: from its input)
 #   RUNNER_TOOL_CACHE             cache root (set by the runner)
 #   RUNNER_TEMP                   scratch root (set by the runner)
 #   CARGO_TARGET_DIR              honoured by the source build
@@ -59,7 +67,27 @@ bail() {
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 action_path=${GITHUB_ACTION_PATH:-$(dirname -- "$script_dir")}
-manifest=${AWS_SECRETS_ENV_MANIFEST:-$script_dir/manifest.json}
+
+opt_binary='' opt_download_url='' opt_manifest='' opt_cargo_profile=''
+while (($#)); do
+    case $1 in
+        --binary | --download-url | --manifest | --cargo-profile)
+            (($# >= 2)) || bail "$1 needs a value"
+            _o=${1#--}
+            printf -v "opt_${_o//-/_}" '%s' "$2"
+            shift
+            ;;
+        *) bail "unknown argument: $1" ;;
+    esac
+    shift
+done
+for _v in AWS_SECRETS_ENV_BINARY AWS_SECRETS_ENV_DOWNLOAD_URL AWS_SECRETS_ENV_MANIFEST AWS_SECRETS_ENV_CARGO_PROFILE; do
+    if [[ -n ${!_v+set} ]]; then
+        warn "$_v is ignored: an earlier step could have set it through \$GITHUB_ENV. Use the action inputs binary or download-url."
+    fi
+done
+unset _v _o
+manifest=${opt_manifest:-$script_dir/manifest.json}
 
 no_newline() {
     case $2 in
@@ -93,14 +121,14 @@ finish() {
 }
 
 # ---------------------------------------------------------------- override
-if [[ -n ${AWS_SECRETS_ENV_BINARY:-} ]]; then
-    bin=$AWS_SECRETS_ENV_BINARY
-    no_newline AWS_SECRETS_ENV_BINARY "$bin"
+if [[ -n $opt_binary ]]; then
+    bin=$opt_binary
+    no_newline binary "$bin"
     case $bin in
         /* | [A-Za-z]:[\\/]*) ;;
         *) bin=$PWD/$bin ;;
     esac
-    [[ -f $bin && -x $bin ]] || bail "AWS_SECRETS_ENV_BINARY is not an executable file: $bin"
+    [[ -f $bin && -x $bin ]] || bail "binary is not an executable file: $bin"
     # Report what the binary says it is ("aws-secrets-env 0.1.0").
     over_version=$("$bin" --version 2>/dev/null || true)
     over_version=${over_version##* }
@@ -141,7 +169,7 @@ m_tag=${m_tag:-v$m_version}
 wanted=${AWS_SECRETS_ENV_VERSION:-}
 wanted=${wanted#v}
 if [[ -n $wanted && $wanted != "$m_version" ]]; then
-    bail "version '$wanted' requested, but this action ref pins $m_version (dist/manifest.json). Checksums are pinned per action ref: use the action at the tag for $wanted (uses: …/aws-secrets-env@v$wanted) or set AWS_SECRETS_ENV_BINARY."
+    bail "version '$wanted' requested, but this action ref pins $m_version (dist/manifest.json). Checksums are pinned per action ref: use the action at the tag for $wanted (uses: …/aws-secrets-env@v$wanted) or give the action input binary."
 fi
 version=$m_version
 
@@ -185,9 +213,9 @@ fi
 
 # ---------------------------------------------------------------- source build
 build_from_source() {
-    local why=$1 profile=${AWS_SECRETS_ENV_CARGO_PROFILE:-release} out_dir bin
+    local why=$1 profile=${opt_cargo_profile:-release} out_dir bin
     if ! command -v cargo >/dev/null 2>&1; then
-        bail "$why, and cargo is not installed: install a Rust toolchain before this step, or set AWS_SECRETS_ENV_BINARY to a prebuilt binary."
+        bail "$why, and cargo is not installed: install a Rust toolchain before this step, or give the action input binary a prebuilt binary."
     fi
     [[ -f $action_path/Cargo.toml ]] || bail "$why, and there is no Cargo.toml in $action_path to build from"
     warn "$why: building $TOOL $version from the action's source with cargo (slow)"
@@ -195,7 +223,7 @@ build_from_source() {
     case $profile in
         release) args+=(--release) out_dir=release ;;
         dev) args+=(--profile dev) out_dir=debug ;;
-        *[!A-Za-z0-9_-]* | '') bail "invalid AWS_SECRETS_ENV_CARGO_PROFILE: $profile" ;;
+        *[!A-Za-z0-9_-]* | '') bail "invalid --cargo-profile: $profile" ;;
         *) args+=(--profile "$profile") out_dir=$profile ;;
     esac
     echo "::group::cargo ${args[*]}"
@@ -288,10 +316,10 @@ if [[ -n $cache_dir && -f $cache_dir.complete && -f $cache_dir/$file ]]; then
 fi
 
 # ---------------------------------------------------------------- download
-base=${AWS_SECRETS_ENV_DOWNLOAD_URL:-$m_base}
+base=${opt_download_url:-$m_base}
 base=${base%/}
-[[ -n $base ]] || bail "manifest has no download_base and AWS_SECRETS_ENV_DOWNLOAD_URL is not set"
-no_newline AWS_SECRETS_ENV_DOWNLOAD_URL "$base"
+[[ -n $base ]] || bail "manifest has no download_base and no download-url was given"
+no_newline download-url "$base"
 case $base in
     https://*) ;;
     *) bail "download URL must use https: $base" ;;
@@ -300,7 +328,8 @@ url=$base/$m_tag/$file
 command -v curl >/dev/null 2>&1 || bail "curl is required to download $url"
 echo "::group::$TOOL: download $file"
 log "downloading $url"
-if ! curl --proto '=https' --tlsv1.2 -fsSL --retry 3 --retry-connrefused \
+# --disable (first): no .curlrc, which CURL_HOME or HOME could point anywhere.
+if ! curl --disable --proto '=https' --tlsv1.2 -fsSL --retry 3 --retry-connrefused \
     --connect-timeout 30 -o "$work/$file" -- "$url"; then
     echo "::endgroup::"
     bail "download failed: $url"

@@ -93,6 +93,13 @@ fi
 # An empty input means "not set": let the binary and the SDK pick defaults.
 [[ -n ${AWS_SECRETS_ENV_REGION:-} ]] || unset AWS_SECRETS_ENV_REGION
 unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
+# Only the action's inputs configure the binary: drop any other
+# AWS_SECRETS_ENV_* (e.g. ..._ALLOW_RESERVED_NAMES) that an earlier step set
+# through $GITHUB_ENV. Keep this list in step with action.yml's write step.
+inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV ALLOW_NAMES OVERWRITE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
+while IFS= read -r var; do
+    [[ $inputs == *" ${var#AWS_SECRETS_ENV_} "* ]] || unset "$var"
+done < <(compgen -e AWS_SECRETS_ENV_ || true)
 # `output` is relative to the workspace, wherever the step runs.
 if [[ -n ${GITHUB_WORKSPACE:-} && -d ${GITHUB_WORKSPACE} ]]; then
     cd -- "$GITHUB_WORKSPACE"

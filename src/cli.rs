@@ -56,6 +56,12 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_enum, default_value_t = NameTransformation::None, env = "AWS_SECRETS_ENV_NAME_TRANSFORMATION")]
     pub name_transformation: NameTransformation,
 
+    /// Limit the names that `--export-env`, `--format github-env` and `exec`
+    /// may set to these patterns (`DB_*,API_TOKEN`; `*` is the only
+    /// wildcard). Repeatable; commas, spaces or line breaks separate.
+    #[arg(long, value_name = "PATTERNS", env = "AWS_SECRETS_ENV_ALLOW_NAMES")]
+    pub(crate) allow_names: Vec<String>,
+
     /// AWS region; otherwise the SDK's default chain (`AWS_REGION`, profile, IMDS).
     #[arg(long, value_name = "REGION", env = "AWS_SECRETS_ENV_REGION")]
     pub region: Option<String>,
@@ -124,6 +130,12 @@ pub(crate) struct WriteArgs {
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_reserved_names: bool,
+
+    /// With `--export-env`: replace these variables (patterns as in
+    /// `--allow-names`) even though the step's environment already has them;
+    /// any other existing name is refused.
+    #[arg(long, value_name = "PATTERNS", env = "AWS_SECRETS_ENV_OVERWRITE")]
+    pub(crate) overwrite: Vec<String>,
 
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,

@@ -122,6 +122,31 @@ pub enum Error {
         hint: &'static str,
     },
 
+    #[error(
+        "variable `{name}` (from {source_desc}) is never {verb}: it is a {family} variable, and {reason}; rename it with an alias (`ALIAS,ID`), or set it in the workflow's `env:` where a reviewer sees it"
+    )]
+    Denied {
+        name: String,
+        source_desc: String,
+        verb: &'static str,
+        family: &'static str,
+        reason: &'static str,
+    },
+
+    #[error(
+        "variable `{name}` (from {source_desc}) is not matched by --allow-names, which limits what may be {verb}"
+    )]
+    NotAllowed {
+        name: String,
+        source_desc: String,
+        verb: &'static str,
+    },
+
+    #[error(
+        "variable `{name}` (from {source_desc}) is already set in this step's environment; name it in --overwrite (the action's `overwrite` input) to replace it"
+    )]
+    Exists { name: String, source_desc: String },
+
     #[error("{source_desc} gives an empty variable name; select it with an alias (`ALIAS,ID`)")]
     EmptyName { source_desc: String },
 
@@ -196,9 +221,12 @@ impl Error {
             Error::NoRegion => "no AWS region",
             Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",
             Error::NotJsonObject { .. } | Error::MissingKey { .. } => "JSON secret",
-            Error::Collision { .. } | Error::EmptyName { .. } | Error::Reserved { .. } => {
-                "variable name"
-            }
+            Error::Collision { .. }
+            | Error::EmptyName { .. }
+            | Error::Reserved { .. }
+            | Error::Denied { .. }
+            | Error::NotAllowed { .. }
+            | Error::Exists { .. } => "variable name",
             Error::Refused { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",
             Error::Runtime(_) => "internal error",

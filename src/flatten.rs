@@ -36,6 +36,9 @@ pub struct Options {
 }
 
 /// The variables one selector yields from what was fetched for it.
+// One match over the selector kinds, each arm a few lines: split, it would
+// read worse.
+#[allow(clippy::too_many_lines)]
 pub fn variables(
     selector: &Selector,
     items: &[Item],
@@ -45,7 +48,7 @@ pub fn variables(
     let mut push = |raw_name: String,
                     value: Secret,
                     source: String,
-                    payload: Option<SecretBytes>|
+                    binary: Option<SecretBytes>|
      -> Result<(), Error> {
         let name = env_name(&raw_name, opts.transformation);
         if name.is_empty() {
@@ -53,19 +56,22 @@ pub fn variables(
                 source_desc: source,
             });
         }
+        let binary_text = binary.as_ref().and_then(SecretBytes::text);
         // A SecretBinary kept in a file of its own: the variable holds the path.
-        let value = match (&payload, &opts.binary) {
-            (Some(_), BinaryMode::Dir(dir)) => {
+        let (value, payload) = match (binary, &opts.binary) {
+            (Some(bytes), BinaryMode::Dir(dir)) => {
                 let path = dir.join(&name);
-                Secret::new(std::path::absolute(&path).unwrap_or(path).to_string_lossy())
+                let path = std::path::absolute(&path).unwrap_or(path);
+                (Secret::new(path.to_string_lossy()), Some(bytes))
             }
-            _ => value,
+            _ => (value, None),
         };
         out.push(Variable {
             name,
             value,
             source,
             payload,
+            binary_text,
         });
         Ok(())
     };
@@ -144,7 +150,7 @@ pub fn variables(
     Ok(out)
 }
 
-/// The `push` callback: name, value, source, `SecretBinary` payload.
+/// The `push` callback: name, value, source, and the `SecretBinary` it came from.
 type Push<'a> = dyn FnMut(String, Secret, String, Option<SecretBytes>) -> Result<(), Error> + 'a;
 
 /// A whole secret: one variable per key of a JSON object (prefixed), or one
@@ -162,7 +168,7 @@ fn whole_secret(
     if let Some(bytes) = &item.binary {
         return match opts.binary {
             BinaryMode::Refuse => Err(Error::Binary { id: id.to_string() }),
-            BinaryMode::Base64 => push(plain, bytes.to_base64(), source, None),
+            BinaryMode::Base64 => push(plain, bytes.to_base64(), source, Some(bytes.clone())),
             BinaryMode::Dir(_) => push(plain, Secret::default(), source, Some(bytes.clone())),
         };
     }

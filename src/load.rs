@@ -19,6 +19,8 @@ pub(crate) struct Config {
     pub(crate) flatten: flatten::Options,
     pub(crate) limits: Limits,
     pub(crate) region: Option<String>,
+    /// `--allow-names`: what may be exported or injected (empty: no limit).
+    pub(crate) allow: Vec<String>,
 }
 
 /// Fetches, flattens and masks what `config` selects. Mask lines are printed
@@ -32,11 +34,13 @@ pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
         collect(&config.selectors, &requests, fetched, &config.flatten);
     if config.masking {
         let mut out = github::commands();
-        // A `--binary-dir` variable holds a file path, not the secret.
+        // A `--binary-dir` variable holds a file path, not the secret; a
+        // SecretBinary that is text is masked as that text too.
         let values = variables
             .iter()
             .filter(|v| v.payload.is_none())
-            .map(|v| &v.value);
+            .map(|v| &v.value)
+            .chain(variables.iter().filter_map(|v| v.binary_text.as_ref()));
         for line in mask::mask_lines(values) {
             writeln!(out, "{line}").map_err(Error::Stdout)?;
         }

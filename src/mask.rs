@@ -1,33 +1,58 @@
 //! Masking: the `::add-mask::` lines that make GitHub (and act, Gitea, Forgejo)
 //! hide every value, printed before anything else.
+//!
+//! [`mask_lines`] registers each value, each line of a multi-line value, and
+//! the forms that later steps commonly print, so that a value is hidden
+//! however it is shown:
+//!
+//! | form | printed by | GitHub's runner adds it itself |
+//! |---|---|---|
+//! | the value trimmed of white space | `echo $V` (unquoted), most loggers | no |
+//! | each line, trimmed; each segment around a literal `%0A`/`%0D` | multi-line values; act decodes `%0A` inside mask data in no fixed order, so a value holding that text is registered wrongly there | lines yes, segments no |
+//! | shell-quoted, `'` as `'\''` | `set -x`, `${V@Q}` | no |
+//! | `"` as `\"` | `docker` command lines | yes |
+//! | JSON string: as `serde_json`/`JSON.stringify`, with `\uXXXX` for non-ASCII (lower and upper hex, surrogate pairs), and Go's `\u003c`/`\u003e`/`\u0026` | `json.dumps`, `jq`, Go, logs of API payloads | only the first |
+//! | base64 standard and URL-safe: the whole value with padding, and the characters that depend on the value alone at each of the three byte alignments (a value inside `base64(user:password)`) | `base64`, HTTP basic auth, Kubernetes secrets | standard only, not URL-safe |
+//! | percent-encoded: RFC 3986 (upper and lower hex), with `+` for spaces, as `encodeURIComponent`, keeping `/` | URLs, query strings, form bodies | one variant |
+//!
+//! They are registered on every runner, GitHub's included: act, Gitea and
+//! Forgejo add no encodings themselves, a step cannot tell reliably which
+//! runner it is on, and a duplicate mask costs one line.
+//!
+//! **Short values.** The value itself, its trimmed form, its lines and its
+//! `%0A` segments are registered whatever their length, as GitHub does with
+//! any `::add-mask::` (a short secret is still a secret; the log gets `***` in
+//! odd places, a documented residual risk). The *derived* forms (escapes and
+//! encodings) are registered only from [`MIN_DERIVED_LEN`] characters: a base64
+//! fragment of a 3-byte value is 2 to 4 characters and would hide every such
+//! run of letters in the log, while a value that short is not protected by
+//! masking anyway.
 
 use crate::github::escape_data;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretBytes};
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
-/// The mask lines for `values`: one per value, plus one per non-empty line of
-/// a multi-line value (runners that do not split values themselves need
-/// them). Empty values are skipped, duplicates dropped, and the longest comes
-/// first: runners that apply masks in registration order would otherwise let
-/// a short value such as `postgres` cut into `postgresql://…` and leave the
+/// The shortest escape or encoding of a value that is registered (see the
+/// module documentation).
+pub(crate) const MIN_DERIVED_LEN: usize = 6;
+
+/// The mask lines for `values`: each value, each line of a multi-line value
+/// and every derived form in the module documentation (trimmed, `%0A`/`%0D`
+/// segments, shell-quoted, JSON-escaped, base64, percent-encoded). Empty
+/// values are skipped, duplicates dropped, and the longest comes first:
+/// runners that apply masks in registration order would otherwise let a
+/// short value such as `postgres` cut into `postgresql://…` and leave the
 /// rest of the longer one readable.
 pub(crate) fn mask_lines<'a>(values: impl IntoIterator<Item = &'a Secret>) -> Vec<String> {
     let mut texts = BTreeSet::new();
     for value in values {
-        let value = value.expose();
-        if value.trim().is_empty() {
-            continue;
-        }
-        texts.insert(value.to_string());
-        if value.contains(['\n', '\r']) {
-            for line in value.split(['\n', '\r']) {
-                let line = line.trim();
-                if !line.is_empty() {
-                    texts.insert(line.to_string());
-                }
-            }
-        }
+        add_all_forms(value.expose(), &mut texts);
     }
+    finish(texts)
+}
+
+fn finish(texts: BTreeSet<String>) -> Vec<String> {
     let mut texts: Vec<String> = texts.into_iter().collect();
     // Longest first; ties in byte order so the output is deterministic.
     texts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
@@ -35,6 +60,162 @@ pub(crate) fn mask_lines<'a>(values: impl IntoIterator<Item = &'a Secret>) -> Ve
         .iter()
         .map(|t| format!("::add-mask::{}", escape_data(t)))
         .collect()
+}
+
+fn add_all_forms(value: &str, texts: &mut BTreeSet<String>) {
+    if value.trim().is_empty() {
+        return;
+    }
+    // The value and the pieces a log shows on their own: registered whatever
+    // their length.
+    let mut bases = BTreeSet::new();
+    bases.insert(value.to_string());
+    bases.insert(value.trim().to_string());
+    for line in value.split(['\n', '\r']) {
+        bases.insert(line.trim().to_string());
+    }
+    let mut segments = BTreeSet::new();
+    for base in &bases {
+        for segment in split_percent_breaks(base) {
+            segments.insert(segment.trim().to_string());
+        }
+    }
+    bases.extend(segments);
+    bases.remove("");
+    for base in &bases {
+        texts.insert(base.clone());
+        for form in derived(base) {
+            if form.len() >= MIN_DERIVED_LEN && !bases.contains(&form) {
+                texts.insert(form);
+            }
+        }
+    }
+}
+
+/// Pieces of `text` around the literal texts `%0A` and `%0D` (any case).
+fn split_percent_breaks(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i + 3 <= bytes.len() {
+        if bytes[i] == b'%'
+            && bytes[i + 1] == b'0'
+            && matches!(bytes[i + 2].to_ascii_uppercase(), b'A' | b'D')
+        {
+            pieces.push(&text[start..i]);
+            i += 3;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    if start > 0 {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+/// Escapes and encodings of `text` that later steps commonly print.
+fn derived(text: &str) -> Vec<String> {
+    let mut forms = vec![text.replace('\'', r"'\''"), text.replace('"', "\\\"")];
+    let json = json_escape(text);
+    forms.push(go_html_escape(&json));
+    forms.push(ascii_json(&json, false));
+    forms.push(ascii_json(&json, true));
+    forms.push(json);
+    for b64 in base64_forms(text.as_bytes()) {
+        forms.push(b64.replace('+', "-").replace('/', "_"));
+        forms.push(b64);
+    }
+    forms.push(percent_encode(text, b"-._~", false, true));
+    forms.push(percent_encode(text, b"-._~", true, true));
+    forms.push(percent_encode(text, b"-._~", false, false));
+    forms.push(percent_encode(text, b"-._~!'()*", false, true));
+    forms.push(percent_encode(text, b"-._~/", false, true));
+    forms
+}
+
+/// The inside of a JSON string as `serde_json` writes it (`"`, `\`, controls;
+/// non-ASCII kept).
+fn json_escape(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `json` with non-ASCII as `\uXXXX` (UTF-16, surrogate pairs), lower- or
+/// upper-case hex, as Python's `json.dumps` and .NET's encoder write it.
+fn ascii_json(json: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                if upper {
+                    let _ = write!(out, "\\u{unit:04X}");
+                } else {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Go's `encoding/json`: also `<`, `>`, `&`, U+2028 and U+2029 escaped.
+fn go_html_escape(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// Standard base64: the whole value with padding, and for each byte
+/// alignment (0, 1 or 2 bytes before the value in a longer encoded text) the
+/// characters that depend on the value's bits alone.
+fn base64_forms(bytes: &[u8]) -> Vec<String> {
+    let mut forms = vec![
+        SecretBytes::new(bytes.to_vec())
+            .to_base64()
+            .expose()
+            .to_string(),
+    ];
+    for align in 0..3usize {
+        let mut padded = vec![0u8; align];
+        padded.extend_from_slice(bytes);
+        let encoded = SecretBytes::new(padded).to_base64();
+        let encoded = encoded.expose();
+        let start = (8 * align).div_ceil(6);
+        let end = (8 * (align + bytes.len())) / 6;
+        if end > start {
+            forms.push(encoded[start..end].to_string());
+        }
+    }
+    forms
+}
+
+/// Percent-encodes every byte but ASCII letters, digits and `keep`; spaces as
+/// `+` when `plus`.
+fn percent_encode(text: &str, keep: &[u8], plus: bool, upper: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else if plus && b == b' ' {
+            out.push('+');
+        } else if upper {
+            let _ = write!(out, "%{b:02X}");
+        } else {
+            let _ = write!(out, "%{b:02x}");
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -55,8 +236,22 @@ mod tests {
             Secret::new("line one\n  line two \n\n"),
             Secret::new("postgres"),
         ];
+        let lines = mask_lines(&values);
+        let plain: Vec<&String> = lines
+            .iter()
+            .filter(|l| {
+                [
+                    "::add-mask::postgresql://root:pw@host/db",
+                    "::add-mask::line one%0A  line two %0A%0A",
+                    "::add-mask::line one",
+                    "::add-mask::line two",
+                    "::add-mask::postgres",
+                ]
+                .contains(&l.as_str())
+            })
+            .collect();
         assert_eq!(
-            mask_lines(&values),
+            plain,
             [
                 "::add-mask::postgresql://root:pw@host/db",
                 "::add-mask::line one%0A  line two %0A%0A",
@@ -65,5 +260,158 @@ mod tests {
                 "::add-mask::postgres",
             ]
         );
+        assert!(!lines.iter().any(|l| l == "::add-mask::"), "no empty mask");
+    }
+
+    // ---- derived forms (issue 12, review L2-L5) ----
+
+    /// The texts registered for `values` (mask data unescaped back).
+    fn registered(values: &[&str]) -> Vec<String> {
+        let secrets: Vec<Secret> = values.iter().map(|v| Secret::new(*v)).collect();
+        mask_lines(&secrets)
+            .iter()
+            .map(|l| {
+                l.strip_prefix("::add-mask::")
+                    .unwrap()
+                    .replace("%0A", "\n")
+                    .replace("%0D", "\r")
+                    .replace("%25", "%")
+            })
+            .collect()
+    }
+
+    fn has(values: &[&str], form: &str) -> bool {
+        registered(values).iter().any(|t| t == form)
+    }
+
+    #[test]
+    fn the_trimmed_value_is_registered() {
+        assert!(has(&["trailingspacepw "], "trailingspacepw"));
+        assert!(has(&["\t padded-both-ends \n"], "padded-both-ends"));
+    }
+
+    #[test]
+    fn the_shell_quoted_form_is_registered() {
+        // `set -x` prints K='Sup3r'\''Secr3tQuotePw'
+        assert!(has(&["Sup3r'Secr3tQuotePw"], r"Sup3r'\''Secr3tQuotePw"));
+        // docker and the runner's CommandLineArgumentEscape: \"
+        assert!(has(&[r#"quo"ted-value"#], r#"quo\"ted-value"#));
+    }
+
+    #[test]
+    fn json_escaped_forms_are_registered() {
+        let v = "p\u{e4}ssw\u{f6}rd-\"q\"-\u{fc}n\u{ef}code-pw";
+        // serde_json, JSON.stringify, Newtonsoft: non-ASCII kept
+        assert!(has(
+            &[v],
+            "p\u{e4}ssw\u{f6}rd-\\\"q\\\"-\u{fc}n\u{ef}code-pw"
+        ));
+        // Python json.dumps (ensure_ascii): \u00e4
+        assert!(has(
+            &[v],
+            r#"p\u00e4ssw\u00f6rd-\"q\"-\u00fcn\u00efcode-pw"#
+        ));
+        // .NET JavaScriptEncoder and others: upper-case hex
+        assert!(has(
+            &[v],
+            r#"p\u00E4ssw\u00F6rd-\"q\"-\u00FCn\u00EFcode-pw"#
+        ));
+        // astral characters as surrogate pairs; controls as \n, \u0001
+        assert!(has(&["emoji-\u{1F600}-pw"], r"emoji-\ud83d\ude00-pw"));
+        assert!(has(&["ctl\u{1}-line\nnext-pw"], r"ctl\u0001-line\nnext-pw"));
+        // Go's encoding/json escapes <, > and & too
+        assert!(has(&["a<b>&c-go-html"], r"a\u003cb\u003e\u0026c-go-html"));
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        crate::secret::SecretBytes::new(bytes.to_vec())
+            .to_base64()
+            .expose()
+            .to_string()
+    }
+
+    #[test]
+    fn base64_forms_cover_every_alignment() {
+        let v = "Sup3r'Secr3tQuotePw";
+        // what `base64` prints for the value alone, padding included
+        assert!(has(&[v], "U3VwM3InU2VjcjN0UXVvdGVQdw=="));
+        let forms = registered(&[v]);
+        // and inside base64(prefix + value + suffix) for any prefix length,
+        // as in an HTTP basic-auth header
+        for prefix in ["", "u", "us", "user:", "user:x"] {
+            let text = base64(format!("{prefix}{v}@host").as_bytes());
+            let hidden = forms
+                .iter()
+                .filter(|f| f.len() >= 20 && text.contains(f.as_str()))
+                .count();
+            assert!(
+                hidden > 0,
+                "prefix {prefix:?}: no registered form is in the encoding"
+            );
+        }
+        // base64url too
+        assert!(has(
+            &["\u{ff}\u{fe}\u{fd}-url-safe"],
+            &base64("\u{ff}\u{fe}\u{fd}-url-safe".as_bytes())
+                .replace('+', "-")
+                .replace('/', "_")
+        ));
+    }
+
+    #[test]
+    fn url_encoded_forms_are_registered() {
+        let v = "Sup3r'Secr3t Quote/Pw";
+        assert!(has(&[v], "Sup3r%27Secr3t%20Quote%2FPw")); // quote(safe=''), EscapeDataString
+        assert!(has(&[v], "Sup3r%27Secr3t+Quote%2FPw")); // quote_plus, Go QueryEscape
+        assert!(has(&[v], "Sup3r'Secr3t%20Quote%2FPw")); // encodeURIComponent
+        assert!(has(&[v], "Sup3r%27Secr3t%20Quote/Pw")); // Python quote() default safe='/'
+        assert!(has(&["p\u{e4}ss-lower-hex"], "p%c3%a4ss-lower-hex"));
+    }
+
+    #[test]
+    fn segments_around_a_literal_percent_0a_are_registered() {
+        let forms = registered(&["abc%0Adef-literal-percent-0A-pw"]);
+        assert!(
+            forms.iter().any(|f| f == "def-literal-percent-0A-pw"),
+            "{forms:?}"
+        );
+        assert!(forms.iter().any(|f| f == "abc"));
+        assert!(has(&["left-part%0Dright-part"], "right-part"));
+    }
+
+    #[test]
+    fn short_derived_forms_are_not_registered_but_short_values_are() {
+        let forms = registered(&["a'b"]);
+        assert!(forms.iter().any(|f| f == "a'b"), "the value itself always");
+        assert!(
+            forms
+                .iter()
+                .all(|f| f == "a'b" || f.len() >= MIN_DERIVED_LEN),
+            "{} forms",
+            forms.len()
+        );
+    }
+
+    #[test]
+    fn the_text_of_a_utf8_secret_binary_is_maskable() {
+        let pem = crate::secret::SecretBytes::new(b"-----BEGIN KEY-----\nbinary-line\n".to_vec());
+        let text = pem.text().expect("UTF-8");
+        assert_eq!(text.expose(), "-----BEGIN KEY-----\nbinary-line\n");
+        assert!(
+            crate::secret::SecretBytes::new(vec![0xff, 0xfe])
+                .text()
+                .is_none()
+        );
+        assert!(crate::secret::SecretBytes::new(Vec::new()).text().is_none());
+        assert!(has(&[text.expose()], "binary-line"));
+    }
+
+    #[test]
+    fn longest_first() {
+        let lens: Vec<usize> = registered(&["postgres", "postgresql://root:pw@host/db"])
+            .iter()
+            .map(String::len)
+            .collect();
+        assert!(lens.windows(2).all(|w| w[0] >= w[1]), "longest first");
     }
 }

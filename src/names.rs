@@ -1,6 +1,8 @@
 //! Variable names: what a valid name is, how a raw key becomes one, and which
 //! names are reserved because they change how programs or later steps run.
 
+pub(crate) mod policy;
+
 use crate::error::Error;
 use crate::secret::Variable;
 
@@ -58,6 +60,58 @@ pub fn refuse_reserved(variables: &[Variable], hint: &'static str) -> Result<(),
             name: v.name.clone(),
             source_desc: v.source.clone(),
             hint,
+        })
+        .collect();
+    Error::all(errors)
+}
+
+/// Where variables go beyond a file: later workflow steps (`--export-env`,
+/// `--format github-env`) or a command's environment (`exec`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    LaterSteps,
+    Command,
+}
+
+/// Refuses, for every variable bound to another process's environment, a
+/// name the [`policy`] denies, a name outside `allow` (when given), and for
+/// later steps a name the step's environment already has unless `overwrite`
+/// names it.
+pub(crate) fn refuse_for(
+    destination: Destination,
+    variables: &[Variable],
+    allow: &[String],
+    overwrite: &[String],
+) -> Result<(), Error> {
+    let verb = match destination {
+        Destination::LaterSteps => "exported to later steps",
+        Destination::Command => "set for the command",
+    };
+    let errors: Vec<Error> = variables
+        .iter()
+        .filter_map(|v| {
+            let (name, source_desc) = (v.name.clone(), v.source.clone());
+            if let Some(family) = policy::denied(&v.name) {
+                Some(Error::Denied {
+                    name,
+                    source_desc,
+                    verb,
+                    family: family.name(),
+                    reason: family.reason(),
+                })
+            } else if !policy::allowed_by(allow, &v.name) {
+                Some(Error::NotAllowed {
+                    name,
+                    source_desc,
+                    verb,
+                })
+            } else if destination == Destination::LaterSteps
+                && policy::refuses_replacing(&v.name, overwrite, |n| std::env::var_os(n).is_some())
+            {
+                Some(Error::Exists { name, source_desc })
+            } else {
+                None
+            }
         })
         .collect();
     Error::all(errors)

@@ -44,6 +44,14 @@ impl SecretBytes {
         &self.0
     }
 
+    /// Its text, when it is UTF-8 and not blank: what a later step printing
+    /// the file or the decoded base64 would show, so masks cover it too.
+    #[must_use]
+    pub fn text(&self) -> Option<Secret> {
+        let text = std::str::from_utf8(&self.0).ok()?;
+        (!text.trim().is_empty()).then(|| Secret::new(text))
+    }
+
     /// Standard base64 with padding (RFC 4648 §4).
     #[must_use]
     pub fn to_base64(&self) -> Secret {
@@ -115,6 +123,9 @@ pub struct Variable {
     /// With `--binary-dir`: the `SecretBinary` to write to the file whose path
     /// is `value`.
     pub payload: Option<SecretBytes>,
+    /// For a `SecretBinary` that is UTF-8 text: that text, which the masks
+    /// cover besides `value` (the base64, or the file's path).
+    pub binary_text: Option<Secret>,
 }
 
 #[cfg(test)]

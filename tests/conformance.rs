@@ -191,6 +191,7 @@ fn variable(name: String, value: &str) -> Variable {
         value: Secret::new(value),
         source: "test".into(),
         payload: None,
+        binary_text: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn variables(values: &[&str], names: &[String]) -> Vec<Variable> {
             value: Secret::new(*v),
             source: format!("fuzz input `{name}`"),
             payload: None,
+            binary_text: None,
         })
         .collect()
 }

@@ -6,7 +6,7 @@ use super::plural;
 use crate::cli::ExecArgs;
 use crate::error::{Error, sanitize};
 use crate::load::load;
-use crate::names::refuse_reserved;
+use crate::names::{Destination, refuse_for};
 use std::process::Command;
 
 /// Loads, then execs. Returns only on failure; on Windows it exits with the
@@ -14,7 +14,7 @@ use std::process::Command;
 pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
     let config = super::config(&args.load)?;
     let variables = load(&config)?;
-    refuse_reserved(&variables, "; `exec` never sets such names")?;
+    refuse_for(Destination::Command, &variables, &config.allow, &[])?;
     crate::write::payloads(&variables)?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);

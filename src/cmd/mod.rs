@@ -15,6 +15,17 @@ use crate::load::Config;
 use crate::select::{Selector, Source};
 use std::time::Duration;
 
+/// Name patterns (`--allow-names`, `--overwrite`), each value split and checked.
+pub(crate) fn patterns(flag: &str, values: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for value in values {
+        let parsed = crate::names::policy::parse_patterns(value)
+            .map_err(|why| Error::Usage(format!("{flag}: {why}")))?;
+        out.extend(parsed);
+    }
+    Ok(out)
+}
+
 /// Validates `args` into the pipeline's configuration.
 pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
     let selectors = Selector::parse_all(&args.secret_ids)?;
@@ -40,6 +51,7 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
         Error::all(keyed)?;
     }
     Ok(Config {
+        allow: patterns("--allow-names", &args.allow_names)?,
         selectors,
         masking: match args.mask {
             Mask::Always => true,

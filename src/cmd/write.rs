@@ -6,7 +6,7 @@ use crate::cli::WriteArgs;
 use crate::error::{Error, sanitize};
 use crate::github;
 use crate::load::load;
-use crate::names::refuse_reserved;
+use crate::names::{Destination, refuse_for, refuse_reserved};
 use crate::render::{self, Format};
 use crate::secret::Variable;
 use std::io::Write as _;
@@ -22,16 +22,20 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         github::data_on_stdout();
     }
     let config = super::config(&args.load)?;
+    let overwrite = super::patterns("--overwrite", &args.overwrite)?;
     let variables = load(&config)?;
-    let plain_file = args.format != Format::GithubEnv && !args.export_env;
-    if !(plain_file && args.allow_reserved_names) {
+    if args.export_env || args.format == Format::GithubEnv {
+        // Bound for later steps' environments: the whole deny policy.
+        refuse_for(
+            Destination::LaterSteps,
+            &variables,
+            &config.allow,
+            &overwrite,
+        )?;
+    } else if !args.allow_reserved_names {
         refuse_reserved(
             &variables,
-            if plain_file {
-                "; or pass `--allow-reserved-names` to write it to this file anyway"
-            } else {
-                "; `github-env` and `--export-env` never export such names"
-            },
+            "; or pass `--allow-reserved-names` to write it to this file anyway",
         )?;
     }
 

@@ -8,7 +8,7 @@ use crate::github::delimiter;
 const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";
 
 pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
-    if crate::names::reserved(name) {
+    if crate::names::policy::denied(name).is_some() {
         return Err(Refusal {
             reason: "has a name that would change how later steps run (see `--allow-reserved-names` in the README)",
             suggest: SUGGEST,

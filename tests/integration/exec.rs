@@ -149,7 +149,13 @@ fn masks_come_before_the_app_runs_under_actions() {
         .args(["--", "sh", "-c", "echo app-started"])
         .run()
         .success();
-    assert_eq!(out.stdout, "::add-mask::tok-abc-123456\napp-started\n");
+    let (masks, last) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+    assert_eq!(last, "app-started");
+    assert!(
+        masks.lines().all(|l| l.starts_with("::add-mask::")),
+        "{masks}"
+    );
+    assert_eq!(out.masks_of(&["tok-abc-123456"]), ["tok-abc-123456"]);
 }
 
 #[test]

@@ -43,12 +43,16 @@ fn reserved_names_are_refused_unless_allowed_for_a_plain_file() {
         ])
         .run()
         .failure()
-        .stderr_has("`github-env` and `--export-env` never export such names");
+        .stderr_has(
+            "is never exported to later steps: it is a PATH, HOME and system directories variable",
+        );
     Test::exec()
         .args(["--secret-id", &id, "--", "sh", "-c", "touch ran"])
         .run()
         .failure()
-        .stderr_has("`exec` never sets such names")
+        .stderr_has(
+            "is never set for the command: it is a PATH, HOME and system directories variable",
+        )
         .no_file("ran");
     // An alias renames it out of the way.
     let out = Test::new()

@@ -88,7 +88,12 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
         }
         Fault::Reserved => {
             object.insert("LD_PRELOAD".into(), "/reserved-secret.so".into());
-            "would change how programs run"
+            // A plain file refuses it as reserved, github-env as denied.
+            if format == "github-env" {
+                "is never exported to later steps"
+            } else {
+                "would change how programs run"
+            }
         }
         Fault::WriteFails => {
             output = "no/such/dir/out.file".into();

@@ -9,4 +9,5 @@ mod leaks;
 mod logs;
 mod messages;
 mod support;
+mod takeover;
 mod write;

@@ -477,6 +477,19 @@ impl Outcome {
         serde_json::from_str(&self.stdout).expect("stdout is a JSON object of strings")
     }
 
+    /// The masks among `expected`, in the order they were printed: the
+    /// values and their lines, leaving out the derived forms (escapes and
+    /// encodings) that `mask.rs`'s own tests cover.
+    pub(crate) fn masks_of<'a>(&self, expected: &[&'a str]) -> Vec<&'a str> {
+        let printed = self.masks();
+        let mut found: Vec<(usize, &'a str)> = expected
+            .iter()
+            .filter_map(|e| printed.iter().position(|m| m == e).map(|i| (i, *e)))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|(_, e)| e).collect()
+    }
+
     /// The `::add-mask::` lines, in order: on stdout, or on stderr when
     /// stdout is the data (`--output -`).
     pub(crate) fn masks(&self) -> Vec<&str> {
