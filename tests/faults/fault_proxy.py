@@ -36,100 +36,26 @@ import sys
 import threading
 import urllib.parse
 import uuid
+from pathlib import Path
 
-MAX_HEADER_BYTES = 64 * 1024
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with bench/latency_proxy.py)
+    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, close_writer, framed, header, read_request,
+)
+
 IDLE_TIMEOUT_S = 300.0
 MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden")
-
-
-class ProtocolError(Exception):
-    pass
 
 
 def log(msg: str) -> None:
     print(f"fault_proxy: {msg}", file=sys.stderr, flush=True)
 
 
-# --------------------------------------------------------------------------- HTTP/1.1 framing
+# --------------------------------------------------------------------------- responses
 
 
-async def read_head(reader: asyncio.StreamReader) -> bytes | None:
-    """Read up to and including the blank line; None on a clean EOF."""
-    try:
-        return await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as e:
-        if not e.partial.strip():
-            return None
-        raise ProtocolError("connection closed inside a header block") from e
-    except asyncio.LimitOverrunError as e:
-        raise ProtocolError("header block too large") from e
-
-
-def parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
-    lines = head.decode("latin-1").split("\r\n")
-    headers = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise ProtocolError(f"bad header line {line!r}")
-        headers.append((name.strip(), value.strip()))
-    return lines[0], headers
-
-
-def header(headers: list[tuple[str, str]], name: str) -> str | None:
-    name = name.lower()
-    for k, v in headers:
-        if k.lower() == name:
-            return v
-    return None
-
-
-def is_chunked(headers: list[tuple[str, str]]) -> bool:
-    te = header(headers, "transfer-encoding")
-    return te is not None and "chunked" in te.lower()
-
-
-async def read_chunked(reader: asyncio.StreamReader) -> bytes:
-    body = bytearray()
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        size = int(line.split(b";", 1)[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                pass
-            return bytes(body)
-        body += await reader.readexactly(size)
-        if await reader.readexactly(2) != b"\r\n":
-            raise ProtocolError("bad chunk terminator")
-
-
-async def read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]], *, until_eof: bool) -> bytes:
-    if is_chunked(headers):
-        return await read_chunked(reader)
-    length = header(headers, "content-length")
-    if length is not None:
-        return await reader.readexactly(int(length))
-    return await reader.read() if until_eof else b""
-
-
-HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-connection", "transfer-encoding",
-    "content-length", "te", "trailer", "upgrade", "expect",
-}
-
-
-def serialise(start: str, headers: list[tuple[str, str]], body: bytes, extra: list[tuple[str, str]]) -> bytes:
-    out = [start]
-    out += [f"{k}: {v}" for k, v in headers if k.lower() not in HOP_BY_HOP]
-    out += [f"{k}: {v}" for k, v in extra]
-    return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body
-
-
-def response(status: str, headers: list[tuple[str, str]], body: bytes, keep_alive: bool) -> bytes:
-    extra = [("Content-Length", str(len(body))), ("Connection", "keep-alive" if keep_alive else "close")]
-    return serialise(f"HTTP/1.1 {status}", headers, body, extra)
+def response(status: str, headers: Headers, body: bytes, keep_alive: bool) -> bytes:
+    return framed(f"HTTP/1.1 {status}", headers, body, keep_alive=keep_alive)
 
 
 def aws_error(status: str, error_type: str, message: str, keep_alive: bool) -> bytes:
@@ -140,60 +66,6 @@ def aws_error(status: str, error_type: str, message: str, keep_alive: bool) -> b
         ("x-amzn-RequestId", str(uuid.uuid4())),
     ]
     return response(status, headers, body, keep_alive)
-
-
-# --------------------------------------------------------------------------- upstream
-
-
-class Upstream:
-    """One keep-alive connection to the upstream server, reopened on demand."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            try:
-                await self.writer.wait_closed()
-            except OSError:
-                pass
-        self.reader = self.writer = None
-
-    async def exchange(self, request: bytes, method: str) -> tuple[str, list[tuple[str, str]], bytes]:
-        for attempt in (0, 1):
-            reused = self.writer is not None
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=MAX_HEADER_BYTES)
-            assert self.reader is not None
-            try:
-                self.writer.write(request)
-                await self.writer.drain()
-                head = await read_head(self.reader)
-                if head is None:
-                    raise ConnectionResetError("upstream closed the connection")
-            except (ConnectionError, ProtocolError):
-                await self.close()
-                if attempt or not reused:  # only a stale keep-alive connection is retried
-                    raise
-                continue
-            start, headers = parse_head(head)
-            while start.split(" ", 2)[1].startswith("1"):  # 1xx interim responses
-                head = await read_head(self.reader)
-                if head is None:
-                    raise ProtocolError("upstream closed after an interim response")
-                start, headers = parse_head(head)
-            status = int(start.split(" ", 2)[1])
-            no_body = method == "HEAD" or status in (204, 304)
-            body = b"" if no_body else await read_body(self.reader, headers, until_eof=True)
-            conn = (header(headers, "connection") or "").lower()
-            framed = no_body or is_chunked(headers) or header(headers, "content-length") is not None
-            if "close" in conn or not framed or (start.startswith("HTTP/1.0") and "keep-alive" not in conn):
-                await self.close()
-            return start, headers, body
-        raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- proxy
@@ -240,33 +112,20 @@ class Proxy:
         upstream = Upstream(*self.upstream)
         try:
             while True:
-                try:
-                    head = await asyncio.wait_for(read_head(reader), IDLE_TIMEOUT_S)
-                except asyncio.TimeoutError:
+                req = await read_request(reader, writer, IDLE_TIMEOUT_S)
+                if req is None:
                     break
-                if head is None:
-                    break
-                start, headers = parse_head(head)
-                parts = start.split(" ")
-                if len(parts) != 3:
-                    raise ProtocolError(f"bad request line {start!r}")
-                method, target, version = parts
-                if (header(headers, "expect") or "").lower() == "100-continue":
-                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                    await writer.drain()
-                body = await read_body(reader, headers, until_eof=False)
-                client_conn = (header(headers, "connection") or "").lower()
-                keep_alive = "close" not in client_conn and (version == "HTTP/1.1" or "keep-alive" in client_conn)
+                keep_alive = req.keep_alive
 
-                path = urllib.parse.urlsplit(target).path
+                path = urllib.parse.urlsplit(req.target).path
                 if path.startswith("/__"):  # control paths never go upstream and are not counted
-                    await self.control(method, path, writer, keep_alive)
+                    await self.control(req.method, path, writer, keep_alive)
                     if not keep_alive:
                         break
                     continue
 
                 self.requests += 1
-                target_name = header(headers, "x-amz-target") or f"{method} {path}"
+                target_name = header(req.headers, "x-amz-target") or f"{req.method} {path}"
                 if self.faults < self.count:
                     self.faults += 1
                     self.calls.append(f"F:{target_name}")
@@ -294,32 +153,24 @@ class Proxy:
 
                 self.passed_through += 1
                 self.calls.append(target_name)
-                fwd = serialise(start, headers, body, [("Content-Length", str(len(body))), ("Connection", "keep-alive")])
                 try:
-                    rstart, rheaders, rbody = await upstream.exchange(fwd, method)
-                except (ConnectionError, ProtocolError, asyncio.IncompleteReadError, ValueError, OSError) as e:
+                    rstart, rheaders, rbody = await upstream.exchange(req.forward(), req.method)
+                except CONNECTION_ERRORS as e:
                     self.errors += 1
                     log(f"upstream error: {e!r}")
                     writer.write(aws_error("502 Bad Gateway", "ProxyUpstreamError", f"fault_proxy: upstream: {e!r}", False))
                     await writer.drain()
                     break
-                writer.write(serialise(rstart, rheaders, rbody, [
-                    ("Content-Length", str(len(rbody))),
-                    ("Connection", "keep-alive" if keep_alive else "close"),
-                ]))
+                writer.write(framed(rstart, rheaders, rbody, keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:
                     break
-        except (ProtocolError, ConnectionError, asyncio.IncompleteReadError, ValueError, OSError) as e:
+        except CONNECTION_ERRORS as e:
             self.errors += 1
             log(f"connection error: {e!r}")
         finally:
             await upstream.close()
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except OSError:
-                pass
+            await close_writer(writer)
 
 
 # --------------------------------------------------------------------------- lifecycle

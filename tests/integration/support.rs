@@ -1,5 +1,14 @@
-//! Test harness: one moto server for the whole run, secrets seeded through the
-//! real AWS SDK, and a `Test` builder that runs the built binary against it.
+//! Test harness: one moto server for the whole run, started on first use
+//! only, secrets seeded through the real AWS SDK, and a `Test` builder that
+//! runs the built binary against it.
+//!
+//! Two ways to check a run. As in just's `Test`, state what it must do before
+//! it runs, and `run` compares: `.status(1).stderr("…\n")`, with stdout and
+//! stderr compared exactly (empty unless stated) and shown as a diff
+//! (`support/expect.rs`). Or state nothing and check the returned `Outcome`
+//! (`.failure().stderr_has(…)`), as the older tests do.
+
+mod expect;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
@@ -25,8 +34,11 @@ pub(crate) struct Moto {
     ssm: aws_sdk_ssm::Client,
 }
 
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+/// The shared moto server, started (or reached) on the first call: a run of
+/// tests that never call AWS starts no server and needs no venv.
 pub(crate) fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let endpoint = match std::env::var("MOTO_ENDPOINT") {
             Ok(e) if !e.is_empty() => e,
@@ -244,7 +256,15 @@ pub(crate) struct Test {
     env: Vec<(String, String)>,
     /// Values that must never show up in stdout or stderr outside mask lines.
     pub values: Vec<String>,
+    /// False for a run that must not call AWS (`offline`).
+    aws: bool,
+    /// What the run must do, stated before it (`status`, `stderr`, …).
+    expect: expect::Expectations,
 }
+
+/// Where an offline run's AWS calls go: a closed port, so a call that should
+/// not happen fails at once instead of reaching moto.
+const OFFLINE_ENDPOINT: &str = "http://127.0.0.1:1";
 
 impl Default for Test {
     fn default() -> Self {
@@ -254,13 +274,14 @@ impl Default for Test {
 
 impl Test {
     pub(crate) fn new() -> Test {
-        moto();
         Test {
             dir: tempfile::tempdir().unwrap(),
             prefix: unique(""),
             args: vec!["write".into()],
             env: Vec::new(),
             values: Vec::new(),
+            aws: true,
+            expect: expect::Expectations::default(),
         }
     }
 
@@ -281,6 +302,27 @@ impl Test {
     pub(crate) fn secret(mut self, name: &str, value: &str) -> Test {
         moto().create(&self.name(name), value);
         self.remember(value);
+        self
+    }
+
+    /// Creates secret `name` (made unique) holding `SecretBinary` bytes.
+    pub(crate) fn binary_secret(self, name: &str, bytes: &[u8]) -> Test {
+        moto().create_binary(&self.name(name), bytes);
+        self
+    }
+
+    /// Creates secret `name` (made unique), then deletes it: AWS keeps it,
+    /// scheduled for deletion, and refuses to read it.
+    pub(crate) fn deleted_secret(self, name: &str, value: &str) -> Test {
+        let t = self.secret(name, value);
+        moto().delete(&t.name(name));
+        t
+    }
+
+    /// Writes `name` in the test's directory before the run (a file the run
+    /// must replace, or leave alone).
+    pub(crate) fn with_file(self, name: &str, contents: &str) -> Test {
+        std::fs::write(self.path(name), contents).unwrap_or_else(|e| panic!("{name}: {e}"));
         self
     }
 
@@ -346,31 +388,55 @@ impl Test {
     }
 
     /// Runs the binary in the test's directory with a clean environment that
-    /// reaches moto through `AWS_ENDPOINT_URL`, exactly as a user would.
+    /// reaches moto through `AWS_ENDPOINT_URL`, exactly as a user would; if
+    /// expectations were stated, asserts them all (`support/expect.rs`).
+    #[track_caller]
     pub(crate) fn run(self) -> Outcome {
         let out = self
             .command()
             .stdin(Stdio::null())
             .output()
             .expect("cannot run the binary");
-        Outcome {
+        let outcome = Outcome {
             code: out.status.code(),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
             test: self,
+        };
+        outcome.check_expectations();
+        outcome
+    }
+
+    /// A run that must not call AWS: no moto is started for it, and its
+    /// endpoint is a closed port. (A run expected to exit 2, a usage error,
+    /// is offline without saying so: usage errors come before any call.)
+    pub(crate) fn offline(mut self) -> Test {
+        self.aws = false;
+        self
+    }
+
+    /// The endpoint the run reaches AWS at: the test's own
+    /// `AWS_ENDPOINT_URL`, else moto (started now if need be), else, offline,
+    /// a closed port.
+    fn endpoint(&self) -> String {
+        if let Some((_, own)) = self.env.iter().find(|(k, _)| k == "AWS_ENDPOINT_URL") {
+            own.clone()
+        } else if self.aws && self.expect.status() != Some(2) {
+            moto().endpoint.clone()
+        } else {
+            OFFLINE_ENDPOINT.to_string()
         }
     }
 
     /// The command `run` runs, for tests that need to drive the process.
     pub(crate) fn command(&self) -> Command {
-        let moto = moto();
         let mut cmd = Command::new(BIN);
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ENDPOINT_URL", self.endpoint())
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")

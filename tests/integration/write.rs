@@ -8,6 +8,14 @@ use std::collections::BTreeMap;
 /// seed's `jq -r 'to_entries|…'` pipeline: a quote, `$`, `#` and `;`.
 const SIMPLE_BANK: &str = r#"{"DB_DRIVER":"postgres","DB_SOURCE":"postgresql://root:pa\"ss$w0rd#x;y@simple-bank.czutruo2pa5q.eu-west-1.rds.amazonaws.com:5432/simple_bank","SERVER_ADDRESS":"0.0.0.0:8080","ACCESS_TOKEN_DURATION":"15m","TOKEN_SYMMETRIC_KEY":"a3f1c9e07b2d4e6f8a1b3c5d7e9f0a2b"}"#;
 
+/// clap's message for `--format xml`, which names every format.
+const XML_FORMAT: &str = "error: invalid value 'xml' for '--format <FORMAT>'\n  \
+    [possible values: dotenv, shell, json, docker, systemd, yaml, github-env]\n\
+    \n  \
+    tip: a similar value exists: 'yaml'\n\
+    \n\
+    For more information, try '--help'.\n";
+
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -25,8 +33,11 @@ fn seed_deploy_step_writes_app_env_that_bash_dash_and_python_read_back() {
         .secret("simple_bank", SIMPLE_BANK)
         .select("simple_bank")
         .args(["--output", "app.env"])
+        .stderr(
+            "aws-secrets-env: wrote 5 variables from 1 selector to [dir]/app.env (dotenv): \
+             DB_DRIVER, DB_SOURCE, SERVER_ADDRESS, ACCESS_TOKEN_DURATION, TOKEN_SYMMETRIC_KEY\n",
+        )
         .run()
-        .success()
         .no_leak();
     assert_eq!(
         out.file("app.env"),
@@ -52,7 +63,6 @@ fn seed_deploy_step_writes_app_env_that_bash_dash_and_python_read_back() {
         out.masks().is_empty(),
         "masking is off outside Actions by default"
     );
-    out.stderr_has("wrote 5 variables from 1 selector");
 }
 
 #[test]
@@ -242,89 +252,121 @@ fn parse_json_modes() {
     assert_eq!(got, map(&[("WHOLE", r#"{"k":"v"}"#)]));
     Test::new()
         .args(["--secret-id", &plain, "--parse-json", "always"])
-        .run()
-        .failure()
-        .stderr_has(&format!(
-            "secret `{plain}` is not a JSON object (not valid JSON"
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: secret `{plain}` is not a JSON object \
+             (not valid JSON: expected ident at line 1 column 2), but --parse-json always requires one\n"
         ))
-        .no_file("app.env");
+        .expect_no_file("app.env")
+        .run();
     Test::new()
         .args(["--secret-id", &format!("{obj}:k"), "--parse-json", "never"])
-        .run()
-        .code(2)
-        .stderr_has("--parse-json never");
+        .status(2)
+        .stderr(format!(
+            "aws-secrets-env: error: selector `{obj}:k` selects a JSON key, which --parse-json never forbids\n"
+        ))
+        .run();
 }
 
 #[test]
 fn collisions_name_both_sources_and_write_nothing() {
-    let t = Test::new()
+    Test::new()
         .secret("a", r#"{"DB_HOST":"one"}"#)
-        .secret("b", r#"{"DB":{"HOST":"two"}}"#);
-    let (a, b) = (t.name("a"), t.name("b"));
-    std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
-    let out = t.select("a").select("b").run().failure().no_leak();
-    let out = out.stderr_has(&format!(
-        "variable `DB_HOST` would come from both secret `{a}` key `DB_HOST` and secret `{b}` key `DB.HOST`"
-    ));
-    assert_eq!(out.file("app.env"), "OLD=1\n");
+        .secret("b", r#"{"DB":{"HOST":"two"}}"#)
+        .with_file("app.env", "OLD=1\n")
+        .select("a")
+        .select("b")
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: variable `DB_HOST` would come from both \
+             secret `[test]-a` key `DB_HOST` and secret `[test]-b` key `DB.HOST`; \
+             rename one with an alias (`ALIAS,ID`)\n",
+        )
+        .expect_file("app.env", "OLD=1\n")
+        .run()
+        .no_leak();
 }
 
 #[test]
 fn missing_deleted_and_binary_secrets_fail_and_leave_the_file_untouched() {
     let t = Test::new()
         .secret("ok", r#"{"GOOD":"value-that-must-not-leak"}"#)
-        .secret("gone", "deleted-value-must-not-leak");
-    moto().delete(&t.name("gone"));
-    moto().create_binary(&t.name("bin"), &[0, 159, 146, 150]);
-    std::fs::write(t.path("app.env"), "KEEP='me'\n").unwrap();
-    let (ok, gone, bin, missing) = (
-        t.name("ok"),
-        t.name("gone"),
-        t.name("bin"),
-        t.name("missing"),
-    );
+        .deleted_secret("gone", "deleted-value-must-not-leak")
+        .binary_secret("bin", &[0, 159, 146, 150])
+        .with_file("app.env", "KEEP='me'\n");
+    let selectors = ["ok", "missing", "gone", "bin"]
+        .map(|n| t.name(n))
+        .join("\n");
     let out = t
         .arg("--secret-id")
-        .arg(format!("{ok}\n{missing}\n{gone}\n{bin}"))
+        .arg(selectors)
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: secret `[test]-missing` not found (ResourceNotFoundException): \
+             check the name or ARN, the region (us-east-1) and the version stage or id\n\
+             aws-secrets-env: error: secret `[test]-gone` is scheduled for deletion (InvalidRequestException): \
+             restore it with `aws secretsmanager restore-secret --secret-id [test]-gone` or stop selecting it\n\
+             aws-secrets-env: error: secret `[test]-bin` is stored as SecretBinary: pass `--binary-base64` \
+             to write it as base64, or `--binary-dir DIR` to write it to a file of its own \
+             (a JSON key cannot be selected from it)\n",
+        )
+        .expect_file("app.env", "KEEP='me'\n")
         .run()
-        .failure()
-        .no_leak()
-        .stderr_has(&format!(
-            "secret `{missing}` not found (ResourceNotFoundException)"
-        ))
-        .stderr_has(&format!("secret `{gone}` is scheduled for deletion"))
-        .stderr_has(&format!("secret `{bin}` is stored as SecretBinary"));
-    assert_eq!(out.file("app.env"), "KEEP='me'\n");
+        .no_leak();
     let leftovers: Vec<_> = std::fs::read_dir(out.test.dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "a temp file was left behind");
 }
 
 #[test]
 fn missing_json_key_is_named() {
-    let t = Test::new().secret("k", r#"{"present":"x"}"#);
-    let id = t.name("k");
-    t.select("k:absent")
-        .run()
-        .failure()
-        .stderr_has(&format!("secret `{id}` has no JSON key `absent`"));
+    Test::new()
+        .secret("k", r#"{"present":"x"}"#)
+        .select("k:absent")
+        .status(1)
+        .stderr("aws-secrets-env: error: secret `[test]-k` has no JSON key `absent`; its keys: `present`\n")
+        .expect_no_file("app.env")
+        .run();
 }
 
 #[test]
 fn dotenv_refusals_name_key_and_format_and_suggest_another() {
-    let t = Test::new().secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#);
-    std::fs::write(t.path("app.env"), "PREVIOUS='1'\n").unwrap();
-    let out = t.select("r").run().failure().no_leak();
-    out.stderr_has("format `dotenv` cannot carry the value of `BAD`")
-        .stderr_has("single quote")
-        .stderr_has("use `--format shell`");
+    Test::new()
+        .secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#)
+        .with_file("app.env", "PREVIOUS='1'\n")
+        .select("r")
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: format `dotenv` cannot carry the value of `BAD`: it contains \
+             a single quote together with `\"`, `$` or backtick, so neither quote style reads back \
+             the same everywhere; use `--format shell` (for `source`) or `--format json` instead\n",
+        )
+        .expect_file("app.env", "PREVIOUS='1'\n")
+        .run()
+        .no_leak();
     let t = Test::new().secret("r2", r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"a\\b"}"#);
-    for key in ["CR", "INTERP", "BS"] {
+    for (key, reason) in [
+        (
+            "CR",
+            "contains a carriage return (CR), which python-dotenv, node dotenv and gotenv drop",
+        ),
+        (
+            "INTERP",
+            "contains `${`, which python-dotenv expands even inside single quotes",
+        ),
+        (
+            "BS",
+            "contains a backslash together with `\"`, `$`, backtick or `'`, which dotenv readers unescape differently",
+        ),
+    ] {
         Test::new()
             .args(["--secret-id", &format!("{}:{key}", t.name("r2"))])
-            .run()
-            .failure()
-            .stderr_has(&format!("cannot carry the value of `{key}`"))
-            .no_file("app.env");
+            .status(1)
+            .stderr(format!(
+                "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}`: it {reason}; \
+                 use `--format shell` (for `source`) or `--format json` instead\n"
+            ))
+            .expect_no_file("app.env")
+            .run();
     }
 }
 
@@ -365,15 +407,29 @@ fn mask_auto_follows_github_actions_and_never_disables() {
     let out = Test::new()
         .args(["--secret-id", &id])
         .env("GITHUB_ACTIONS", "true")
-        .run()
-        .success();
+        // The value and its base64 forms (mask.rs's tests cover the forms).
+        .stdout(
+            "::add-mask::bWFza2VkLXZhbHVl\n\
+             ::add-mask::1hc2tlZC12YWx1Z\n\
+             ::add-mask::tYXNrZWQtdmFsdW\n\
+             ::add-mask::masked-value\n",
+        )
+        .stderr(
+            "::group::aws-secrets-env\n\
+             aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): K\n\
+             ::endgroup::\n",
+        )
+        .run();
     assert_eq!(out.masks_of(&["masked-value"]), ["masked-value"]);
-    out.stderr_has("::group::aws-secrets-env");
     let out = Test::new()
         .args(["--secret-id", &id, "--mask", "never"])
         .env("GITHUB_ACTIONS", "true")
-        .run()
-        .success();
+        .stderr(
+            "::group::aws-secrets-env\n\
+             aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): K\n\
+             ::endgroup::\n",
+        )
+        .run();
     assert!(out.masks().is_empty());
 }
 
@@ -426,56 +482,90 @@ fn region_flag_overrides_the_environment() {
     // moto keeps secrets per region: the same name is missing in eu-west-1.
     Test::new()
         .args(["--secret-id", &id, "--region", "eu-west-1"])
-        .run()
-        .failure()
-        .stderr_has("the region (eu-west-1)");
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: secret `{id}` not found (ResourceNotFoundException): \
+             check the name or ARN, the region (eu-west-1) and the version stage or id\n"
+        ))
+        .run();
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    Test::new().run().code(2);
+    Test::new()
+        .status(2)
+        .stderr(
+            "error: the following required arguments were not provided:\n  \
+             --secret-id <SELECTOR>\n\
+             \n\
+             Usage: aws-secrets-env write --secret-id <SELECTOR>\n\
+             \n\
+             For more information, try '--help'.\n",
+        )
+        .run();
     Test::new()
         .args(["--secret-id", "a:b:c:d:e"])
-        .run()
-        .code(2)
-        .stderr_has("invalid selector `a:b:c:d:e`: too many `:` fields");
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: invalid selector `a:b:c:d:e`: too many `:` fields: \
+             expected ID[:JSON_KEY[:VERSION_STAGE[:VERSION_ID]]]\n",
+        )
+        .run();
     Test::new()
         .args(["--secret-id", "bad-alias,x"])
-        .run()
-        .code(2)
-        .stderr_has("the alias before `,` must be a variable name");
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: invalid selector `bad-alias,x`: the alias before `,` must be \
+             a variable name: letters, digits and `_`, not starting with a digit\n",
+        )
+        .run();
     Test::new()
         .args(["--secret-id", "x", "--format", "xml"])
-        .run()
-        .code(2);
+        .status(2)
+        .stderr(XML_FORMAT)
+        .run();
     Test::new()
         .args(["--secret-id", "# only a comment"])
-        .run()
-        .code(2)
-        .stderr_has("no secret selected");
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: no secret selected: give --secret-id (or AWS_SECRETS_ENV_SECRET_ID)\n",
+        )
+        .run();
     Test::new()
         .args(["--secret-id", "x", "--export-env"])
-        .run()
-        .code(2)
-        .stderr_has("--export-env needs GITHUB_ENV");
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: --export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets\n",
+        )
+        .run();
 }
 
 #[test]
 fn unreachable_endpoint_and_missing_credentials_fail_clearly() {
-    let out = Test::new()
+    Test::new()
         .args(["--secret-id", "whatever"])
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-        .run()
-        .failure();
-    out.stderr_has("secret `whatever`: could not reach AWS Secrets Manager")
-        .stderr_has("Connection refused");
-    let out = Test::new()
+        .status(1)
+        // The reason in parentheses is the SDK's and the system's own text.
+        .stderr_contains(
+            "aws-secrets-env: error: secret `whatever`: could not reach AWS Secrets Manager (",
+        )
+        .stderr_contains("Connection refused")
+        .stderr_contains("); check the network, the region and AWS_ENDPOINT_URL\n")
+        .run();
+    Test::new()
         .args(["--secret-id", "whatever"])
         .env("AWS_ACCESS_KEY_ID", "")
         .env("AWS_SECRET_ACCESS_KEY", "")
-        .run()
-        .failure();
-    out.stderr_has("could not obtain AWS credentials");
+        .offline()
+        .status(1)
+        .stderr_contains(
+            "aws-secrets-env: error: secret `whatever`: could not obtain AWS credentials or build the request (",
+        )
+        .stderr_contains(
+            "); configure credentials (environment, profile, SSO, web identity or an instance role)\n",
+        )
+        .run();
 }
 
 #[test]
@@ -498,19 +588,17 @@ fn annotations_under_github_actions() {
 
 #[test]
 fn usage_errors_are_annotated_under_github_actions() {
-    let out = Test::new()
+    // On stderr (stdout may be the data), after clap's own message.
+    Test::new()
         .args(["--secret-id", "x", "--format", "xml"])
         .env("GITHUB_ACTIONS", "true")
-        .run()
-        .code(2);
-    // On stderr (stdout may be the data), after clap's own message.
-    assert!(
-        out.stderr.lines().any(|l| l
-            .starts_with("::error title=aws-secrets-env%3A invalid input::error: invalid value 'xml' for '--format <FORMAT>'")),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(out.stdout, "");
+        .status(2)
+        .stderr(format!(
+            "{XML_FORMAT}::error title=aws-secrets-env%3A invalid input::\
+             error: invalid value 'xml' for '--format <FORMAT>'\n"
+        ))
+        .stdout("")
+        .run();
 }
 
 #[test]
@@ -568,13 +656,18 @@ fn docker_systemd_and_yaml_formats_through_the_binary() {
             .success();
         assert_eq!(out.file("out"), expected, "{format}");
     }
-    let t = Test::new().secret("multi", r#"{"PEM":"a\nb"}"#);
-    t.select("multi")
+    Test::new()
+        .secret("multi", r#"{"PEM":"a\nb"}"#)
+        .select("multi")
         .args(["--format", "docker", "--output", "env.list"])
-        .run()
-        .failure()
-        .stderr_has("format `docker` cannot carry the value of `PEM`: it contains a line break")
-        .no_file("env.list");
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: format `docker` cannot carry the value of `PEM`: \
+             it contains a line break, and docker env files are one line per variable; \
+             use `--format dotenv` with Docker Compose `env_file:`, or `--format json` instead\n",
+        )
+        .expect_no_file("env.list")
+        .run();
 }
 
 #[test]
