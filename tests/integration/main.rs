@@ -5,6 +5,7 @@ mod conformance;
 mod exec;
 mod faults;
 mod fetching;
+mod files;
 mod hardening;
 mod leaks;
 mod support;
