@@ -479,3 +479,62 @@ fn a_failing_runner_file_leaves_no_env_file() {
             .no_file("partial.env");
     }
 }
+
+/// The fallbacks when linking an O_TMPFILE is refused: through
+/// /proc/self/fd when AT_EMPTY_PATH fails, a named temp file when every
+/// linkat fails (strace injects the errors). The file is written either way.
+#[cfg(target_os = "linux")]
+#[test]
+fn linkat_refusals_fall_back_and_still_write() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    for (inject, existing) in [
+        ("inject=linkat:error=EPERM:when=1", false),
+        ("inject=linkat:error=EPERM", false),
+        ("inject=linkat:error=EPERM", true),
+    ] {
+        let t = with_secret();
+        if existing {
+            std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
+        }
+        let cmd = t.command();
+        let mut strace = Command::new("strace");
+        strace
+            .args([
+                "-f",
+                "-qq",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=linkat",
+                "-e",
+                inject,
+                BIN,
+            ])
+            .args(cmd.get_args())
+            .current_dir(t.dir.path())
+            .env_clear();
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                strace.env(k, v);
+            }
+        }
+        let out = strace.stdin(Stdio::null()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{inject}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(t.path("app.env")).unwrap(),
+            format!("TOKEN='{VALUE}'\n")
+        );
+        assert_eq!(
+            std::fs::read_dir(t.dir.path()).unwrap().count(),
+            1,
+            "{inject}"
+        );
+    }
+}
