@@ -66,6 +66,8 @@ check mask AWS_SECRETS_ENV_MASK true false auto always never
 check parse-json AWS_SECRETS_ENV_PARSE_JSON auto always never
 check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase lowercase
 check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
+: "${AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE:=false}"
+check allow-outside-workspace AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE true false
 if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+$ ]]; then
     bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
 fi
@@ -96,13 +98,52 @@ unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
 # Only the action's inputs configure the binary: drop any other
 # AWS_SECRETS_ENV_* (e.g. ..._ALLOW_RESERVED_NAMES) that an earlier step set
 # through $GITHUB_ENV. Keep this list in step with action.yml's write step.
-inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV ALLOW_NAMES OVERWRITE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
+inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
 while IFS= read -r var; do
     [[ $inputs == *" ${var#AWS_SECRETS_ENV_} "* ]] || unset "$var"
 done < <(compgen -e AWS_SECRETS_ENV_ || true)
 # `output` is relative to the workspace, wherever the step runs.
 if [[ -n ${GITHUB_WORKSPACE:-} && -d ${GITHUB_WORKSPACE} ]]; then
     cd -- "$GITHUB_WORKSPACE"
+fi
+# `output` stays inside the workspace or RUNNER_TEMP: `/abs`, `../x` or a
+# committed symlinked directory would put the secrets anywhere (a PR author
+# chooses where, under pull_request_target or on a self-hosted runner).
+# Checked before anything is created; the binary refuses a symlink as the
+# file itself.
+# resolve PATH: the physical path of its deepest existing directory, then the
+# rest as written; fails if the rest climbs with `..`.
+resolve() {
+    local path=$1 rest='' dir
+    [[ $path == /* ]] || path=$PWD/$path
+    while [[ $path == */ && $path != / ]]; do path=${path%/}; done
+    until [[ -d $path ]]; do
+        rest=/${path##*/}$rest
+        path=${path%/*}
+        [[ -n $path ]] || path=/
+    done
+    [[ /$rest/ != */../* ]] || return 1
+    dir=$(cd -P -- "$path" && pwd -P) || return 1
+    printf '%s%s\n' "${dir%/}" "$rest"
+}
+# inside PATH ROOT...: PATH is one of the (resolved) ROOTs or below one.
+inside() {
+    local path=$1 root real
+    shift
+    for root in "$@"; do
+        [[ -n $root && -d $root ]] || continue
+        real=$(cd -P -- "$root" && pwd -P) || continue
+        [[ $path == "$real" || $path == "${real%/}"/* ]] && return 0
+    done
+    return 1
+}
+if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE != true && -n ${GITHUB_WORKSPACE:-} ]]; then
+    if ! resolved=$(resolve "$AWS_SECRETS_ENV_OUTPUT") ||
+        ! inside "$resolved" "$GITHUB_WORKSPACE" "${RUNNER_TEMP:-}"; then
+        printf '::error title=aws-secrets-env%%3A invalid input::%s\n' \
+            "input 'output' is outside the workspace (GITHUB_WORKSPACE or RUNNER_TEMP, symlinks resolved); write inside it, or set allow-outside-workspace: true"
+        exit 1
+    fi
 fi
 # Like actions that write files, create the output's directory if needed.
 if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_OUTPUT == */* ]]; then

@@ -137,6 +137,29 @@ pub(crate) struct WriteArgs {
     #[arg(long, value_name = "PATTERNS", env = "AWS_SECRETS_ENV_OVERWRITE")]
     pub(crate) overwrite: Vec<String>,
 
+    /// Write through a symlink that is the output's last component (to the
+    /// file it points to). Off: such a link is refused, so a committed
+    /// `app.env` link cannot send the secrets elsewhere.
+    #[arg(long, env = "AWS_SECRETS_ENV_FOLLOW_SYMLINKS", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) follow_symlinks: bool,
+
+    /// Where the output cannot be replaced by a rename (a bind-mounted file,
+    /// a read-only directory), overwrite the file in place: not atomic, and
+    /// the file keeps its mode. Off: refused with an explanation.
+    #[arg(long, env = "AWS_SECRETS_ENV_IN_PLACE", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) in_place: bool,
+
+    /// Under GitHub Actions, write outside `GITHUB_WORKSPACE` and
+    /// `RUNNER_TEMP` too (after following symlinks). Off: refused.
+    #[arg(long, env = "AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) allow_outside_workspace: bool,
+
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",

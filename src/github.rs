@@ -8,7 +8,7 @@ use crate::secret::Variable;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Escapes workflow-command data: `%` first, then CR and LF.
@@ -79,23 +79,44 @@ pub(crate) fn usage_annotation(message: &str) -> String {
     )
 }
 
-/// Appends to a runner file command (`GITHUB_OUTPUT`, `GITHUB_ENV`, ...).
-fn append(var: &str, text: &str) -> Result<(), Error> {
-    let Some(path) = std::env::var_os(var) else {
-        return Ok(());
-    };
-    let path = Path::new(&path);
-    let fail = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.flush().map_err(fail)
+/// A runner file command (`GITHUB_ENV`, `GITHUB_OUTPUT`, the summary)
+/// opened for append, with the text to add: opening is what fails (a missing
+/// directory, no permission), so every one is opened before anything is
+/// written, and [`Append::commit`] is the last step of a run.
+pub(crate) struct Append {
+    path: PathBuf,
+    file: std::fs::File,
+    text: String,
+}
+
+impl Append {
+    /// Opens the file that `var` names; `None` when `var` is not set.
+    pub(crate) fn open(var: &str, text: String) -> Result<Option<Append>, Error> {
+        let Some(path) = std::env::var_os(var) else {
+            return Ok(None);
+        };
+        let path = PathBuf::from(path);
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Some(Append { path, file, text }))
+    }
+
+    /// Appends the text and flushes.
+    pub(crate) fn commit(mut self) -> Result<(), Error> {
+        self.file
+            .write_all(self.text.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(|source| Error::Write {
+                path: self.path,
+                source,
+            })
+    }
 }
 
 /// A `NAME<<DELIM` entry for `GITHUB_OUTPUT` (safe for any text but the delimiter).
@@ -109,21 +130,10 @@ fn heredoc(name: &str, value: &str) -> String {
 
 /// Step outputs: `path` (absolute, empty for stdout), `keys` (comma-separated
 /// names) and `count`. Names only — never values.
-pub(crate) fn write_outputs(path: Option<&Path>, variables: &[Variable]) -> Result<(), Error> {
+pub(crate) fn outputs(path: Option<&Path>, variables: &[Variable]) -> String {
     let keys: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     let path = path.map(|p| p.display().to_string()).unwrap_or_default();
-    let text = heredoc("path", &path) + &format!("keys={}\ncount={}\n", keys.join(","), keys.len());
-    append("GITHUB_OUTPUT", &text)
-}
-
-/// Appends the rendered `github-env` text to `$GITHUB_ENV`; errors if unset.
-pub(crate) fn export_env(rendered: &str) -> Result<(), Error> {
-    if std::env::var_os("GITHUB_ENV").is_none() {
-        return Err(Error::Usage(
-            "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
-        ));
-    }
-    append("GITHUB_ENV", rendered)
+    heredoc("path", &path) + &format!("keys={}\ncount={}\n", keys.join(","), keys.len())
 }
 
 /// Outside text (ids, JSON keys) as literal Markdown: every character that
@@ -141,11 +151,7 @@ fn markdown_text(text: &str) -> String {
 }
 
 /// The job summary: a table of names and sources, the file and the format.
-pub(crate) fn write_summary(
-    target: &str,
-    format: &str,
-    variables: &[Variable],
-) -> Result<(), Error> {
+pub(crate) fn summary(target: &str, format: &str, variables: &[Variable]) -> String {
     let cell = |s: &str| markdown_text(&sanitize(s));
     let mut text = format!(
         "### aws-secrets-env\n\nWrote {} variable{} to {} (format `{format}`).\n\n| Variable | Source |\n|---|---|\n",
@@ -157,7 +163,7 @@ pub(crate) fn write_summary(
         let _ = writeln!(text, "| `{}` | {} |", v.name, cell(&v.source));
     }
     text.push('\n');
-    append("GITHUB_STEP_SUMMARY", &text)
+    text
 }
 
 #[cfg(test)]

@@ -1,25 +1,30 @@
-//! The `write` command: load, render, write the file (or standard output),
-//! then the runner's files: `$GITHUB_ENV`, step outputs, the job summary.
+//! The `write` command: load, render, then every side effect prepared before
+//! any is made — the `--binary-dir` files, the output, the runner's files
+//! (`$GITHUB_ENV`, step outputs, the job summary) — and committed last.
 
 use super::plural;
 use crate::cli::WriteArgs;
 use crate::error::{Error, sanitize};
-use crate::github;
+use crate::github::{self, Append};
 use crate::load::load;
 use crate::names::{Destination, refuse_for, refuse_reserved};
 use crate::render::{self, Format};
 use crate::secret::Variable;
+use crate::write::{self, Options};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
+    let started = Instant::now();
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout {
+        github::data_on_stdout();
+    }
     if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
         return Err(Error::Usage(
             "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
         ));
-    }
-    if args.output.as_os_str() == "-" {
-        github::data_on_stdout();
     }
     let config = super::config(&args.load)?;
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
@@ -39,30 +44,56 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         )?;
     }
 
-    // Render everything before touching any file, so a refusal writes nothing.
+    // Everything that can fail happens before anything is visible: render,
+    // stage the files, open the runner's files. The whole run, waits on a
+    // FIFO or device included, ends within --timeout.
+    let options = Options {
+        follow_symlinks: args.follow_symlinks,
+        in_place: args.in_place,
+        within: confinement(args.allow_outside_workspace),
+        deadline: Some(started + config.limits.total),
+    };
     let bytes = render::render(args.format, &variables)?;
-    crate::write::payloads(&variables)?;
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables)?)
     } else {
         None
     };
-
-    let target: Option<PathBuf> = if args.output.as_os_str() == "-" {
-        crate::write::stdout(&bytes)?;
-        None
+    let payloads = write::prepare_payloads(&variables, &options)?;
+    let (output, target) = if to_stdout {
+        (None, None)
     } else {
-        crate::write::atomic(&args.output, &bytes)?;
-        Some(absolute(&args.output))
+        let prepared = write::prepare(&args.output, &bytes, &options)?;
+        (Some(prepared), Some(absolute(&args.output)))
     };
-    if let Some(exported) = exported {
-        github::export_env(&String::from_utf8_lossy(&exported))?;
-    }
-    github::write_outputs(target.as_deref(), &variables)?;
     let shown = target
         .as_ref()
         .map_or_else(|| "standard output".into(), |p| p.display().to_string());
-    github::write_summary(&shown, args.format.name(), &variables)?;
+    let mut runner: Vec<Append> = Vec::new();
+    if let Some(exported) = exported {
+        runner.extend(Append::open(
+            "GITHUB_ENV",
+            String::from_utf8_lossy(&exported).into_owned(),
+        )?);
+    }
+    runner.extend(Append::open(
+        "GITHUB_OUTPUT",
+        github::outputs(target.as_deref(), &variables),
+    )?);
+    runner.extend(Append::open(
+        "GITHUB_STEP_SUMMARY",
+        github::summary(&shown, args.format.name(), &variables),
+    )?);
+
+    // Commit: the files the variables point to, the output, then the runner.
+    write::commit_all(payloads)?;
+    match output {
+        Some(prepared) => prepared.commit()?,
+        None => write::stdout(&bytes)?,
+    }
+    for append in runner {
+        append.commit()?;
+    }
     log_success(
         config.selectors.len(),
         &variables,
@@ -71,6 +102,20 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         args.export_env,
     );
     Ok(())
+}
+
+/// Under GitHub Actions the output must lie in the workspace or the runner's
+/// temp directory (after symlinks), unless the user opts out.
+fn confinement(allow_outside: bool) -> Vec<PathBuf> {
+    if allow_outside || !github::active() {
+        return Vec::new();
+    }
+    ["GITHUB_WORKSPACE", "RUNNER_TEMP"]
+        .into_iter()
+        .filter_map(std::env::var_os)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect()
 }
 
 fn absolute(path: &Path) -> PathBuf {

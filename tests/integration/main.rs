@@ -4,6 +4,7 @@
 mod exec;
 mod faults;
 mod fetching;
+mod files;
 mod hardening;
 mod leaks;
 mod logs;
