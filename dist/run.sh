@@ -68,6 +68,10 @@ check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase low
 check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
 : "${AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE:=false}"
 check allow-outside-workspace AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE true false
+# Unmasked values on standard output would print in clear in the job log.
+if [[ ${AWS_SECRETS_ENV_MASK} =~ ^(false|never)$ && ${AWS_SECRETS_ENV_OUTPUT:-} == - ]]; then
+    bad "input 'mask' is false and 'output' is '-': every value would print in clear in the job log; keep mask on, or write to a file"
+fi
 if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+$ ]]; then
     bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
 fi

@@ -29,7 +29,12 @@
 //! caller with several side effects can prepare them all, then commit.
 
 // TEMPORARY, removed when this file is split (issue 11: every module under 500 lines).
-#![allow(clippy::needless_continue, clippy::too_many_lines, clippy::unused_self, clippy::used_underscore_binding)]
+#![allow(
+    clippy::needless_continue,
+    clippy::too_many_lines,
+    clippy::unused_self,
+    clippy::used_underscore_binding
+)]
 
 use crate::error::Error;
 use std::io::{self, Write};

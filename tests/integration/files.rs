@@ -535,3 +535,33 @@ fn linkat_refusals_fall_back_and_still_write() {
         );
     }
 }
+
+/// The action refuses `mask: false` with `output: -`: every value would
+/// print in clear in the job log (review L11).
+#[cfg(unix)]
+#[test]
+fn the_action_refuses_unmasked_values_on_standard_output() {
+    let t = with_secret();
+    for mask in ["false", "never"] {
+        let out = action(&t, "-", &[("AWS_SECRETS_ENV_MASK", mask)]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(
+            stdout.contains(
+                "::error title=aws-secrets-env%3A invalid input::input 'mask' is false and 'output' is '-'"
+            ),
+            "{stdout}"
+        );
+        assert!(
+            t.values.iter().all(|v| !stdout.contains(v.as_str())),
+            "a value printed"
+        );
+    }
+    // Masked, standard output is fine.
+    let out = action(&t, "-", &[("AWS_SECRETS_ENV_MASK", "true")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
