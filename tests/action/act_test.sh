@@ -176,7 +176,7 @@ act_rc=0
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
-for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call \
+for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
     planted-binary planted-option planted-bash-env planted-shell-options; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
