@@ -71,6 +71,19 @@ pub enum Error {
         reason: String,
     },
 
+    /// A reply body over the cap (`fetch::REPLY_CAP`), cut off while read;
+    /// `operation` is the API call, `limit` the cap in bytes.
+    #[error(
+        "{what}: the {operation} reply from {service} is larger than {} MiB ({limit} bytes), the most read from one reply; no AWS reply is that large: check AWS_ENDPOINT_URL and any proxy in between",
+        .limit >> 20
+    )]
+    ReplyTooLarge {
+        what: String,
+        service: &'static str,
+        operation: String,
+        limit: u64,
+    },
+
     #[error(
         "{what}: could not obtain AWS credentials or build the request ({reason}); configure credentials (environment, profile, SSO, web identity or an instance role)"
     )]
@@ -217,6 +230,7 @@ impl Error {
             Error::Throttled { .. } => "throttled",
             Error::Aws { .. } => "AWS error",
             Error::Network { .. } | Error::Timeout { .. } => "network failure",
+            Error::ReplyTooLarge { .. } => "reply too large",
             Error::Credentials { .. } => "no AWS credentials",
             Error::NoRegion => "no AWS region",
             Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",

@@ -1,6 +1,7 @@
 //! AWS errors into ours, by error code and message only: an SDK error's
 //! context can hold the raw response, which for these APIs holds the secret.
 
+use super::reply_cap::too_large;
 use crate::error::{Error, sanitize};
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
@@ -158,6 +159,15 @@ where
 {
     let what = ctx.what.clone();
     let service = ctx.service_name();
+    // A reply cut off at the cap (reply_cap.rs): the call and the cap.
+    if let (SdkError::ResponseError(_), Some(cut)) = (err, too_large(err)) {
+        return Error::ReplyTooLarge {
+            what,
+            service,
+            operation: cut.operation.clone(),
+            limit: cut.limit,
+        };
+    }
     match err {
         SdkError::ServiceError(service_err) => match err.code() {
             Some(code) if !code.is_empty() => from_code(code, err.message().unwrap_or(""), ctx),

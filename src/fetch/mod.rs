@@ -5,6 +5,7 @@
 //! wildcards and paths followed through every page.
 
 mod aws_error;
+mod reply_cap;
 mod secretsmanager;
 mod ssm;
 
@@ -126,7 +127,8 @@ pub(crate) async fn load_config(region: Option<String>, limits: &Limits) -> SdkC
 }
 
 /// Clients per region, sharing the one SDK configuration (and so one
-/// credential cache and one connection pool per client).
+/// credential cache and one connection pool per client). Every client caps
+/// the replies it reads at [`reply_cap::REPLY_CAP`].
 struct Clients {
     config: SdkConfig,
     sm: HashMap<Option<String>, aws_sdk_secretsmanager::Client>,
@@ -139,7 +141,9 @@ impl Clients {
         self.sm
             .entry(region.cloned())
             .or_insert_with(|| {
-                let mut b = aws_sdk_secretsmanager::config::Builder::from(config);
+                let mut b = aws_sdk_secretsmanager::config::Builder::from(config)
+                    .interceptor(reply_cap::CapReplies)
+                    .retry_classifier(reply_cap::NoRetryTooLarge);
                 if let Some(r) = region {
                     b = b.region(Region::new(r.clone()));
                 }
@@ -153,7 +157,9 @@ impl Clients {
         self.ssm
             .entry(region.cloned())
             .or_insert_with(|| {
-                let mut b = aws_sdk_ssm::config::Builder::from(config);
+                let mut b = aws_sdk_ssm::config::Builder::from(config)
+                    .interceptor(reply_cap::CapReplies)
+                    .retry_classifier(reply_cap::NoRetryTooLarge);
                 if let Some(r) = region {
                     b = b.region(Region::new(r.clone()));
                 }

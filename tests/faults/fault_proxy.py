@@ -13,6 +13,11 @@ Modes:
   message   400 + AccessDeniedException whose message is --message, verbatim
   forbidden 403 with an HTML body and no AWS error code (a corporate proxy,
             moto's IAM mode)
+  huge      200 whose chunked body (no Content-Length) never ends: the
+            start of a JSON reply, then 64 KiB chunks until the client closes
+  huge-length
+            200 that declares Content-Length 1 TiB, then streams its body the
+            same way until the client closes
 
 `GET /__stats` is answered by the proxy itself (never forwarded, never counted)
 with JSON counters: requests, faults, passed_through, connections, errors.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -40,11 +46,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with bench/latency_proxy.py)
-    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, close_writer, framed, header, read_request,
+    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, close_writer, framed, header, read_request, serialise,
 )
 
 IDLE_TIMEOUT_S = 300.0
-MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden")
+MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden", "huge", "huge-length")
+HUGE_CHUNK = b"A" * 65536
+HUGE_DECLARED = 1 << 40
 
 
 def log(msg: str) -> None:
@@ -82,6 +90,7 @@ class Proxy:
         self.passed_through = 0
         self.connections = 0
         self.errors = 0
+        self.streamed = 0  # body bytes written by the huge modes, all requests together
         self.calls: list[str] = []  # X-Amz-Target of each counted request, in order, "F:" if faulted
 
     def stats(self) -> dict:
@@ -93,6 +102,7 @@ class Proxy:
             "passed_through": self.passed_through,
             "connections": self.connections,
             "errors": self.errors,
+            "streamed": self.streamed,
             "calls": self.calls[-1000:],
         }
 
@@ -106,6 +116,27 @@ class Proxy:
         body = json.dumps(payload, sort_keys=True).encode()
         writer.write(response(status, [("Content-Type", "application/json")], body, keep_alive))
         await writer.drain()
+
+    async def stream_huge(self, writer: asyncio.StreamWriter) -> None:
+        """A 200 whose body never ends, written as fast as the client reads it
+        (drain() waits while the socket is full, so nothing piles up here),
+        until the client closes the connection."""
+        start = b'{"SecretValues":[{"Name":"huge","SecretString":"'
+        if self.mode == "huge":
+            framing = [("Transfer-Encoding", "chunked")]
+        else:
+            framing = [("Content-Length", str(HUGE_DECLARED))]
+        head = serialise("HTTP/1.1 200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                                             ("x-amzn-RequestId", str(uuid.uuid4()))], b"", framing)
+        chunked = self.mode == "huge"
+        try:
+            writer.write(head)
+            for data in itertools.chain([start], itertools.repeat(HUGE_CHUNK)):
+                writer.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+                await writer.drain()
+                self.streamed += len(data)
+        except CONNECTION_ERRORS:
+            pass  # the client gave up: the end this mode expects
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -135,6 +166,9 @@ class Proxy:
                         # Never answer; discard whatever comes until the client gives up.
                         while await reader.read(65536):
                             pass
+                        break
+                    if self.mode in ("huge", "huge-length"):
+                        await self.stream_huge(writer)
                         break
                     if self.mode == "throttle":
                         out = aws_error("400 Bad Request", "ThrottlingException", "Rate exceeded", keep_alive)

@@ -1,10 +1,10 @@
 //! Faults injected for real: a proxy on 127.0.0.1 in front of moto answers
-//! the first N requests with throttling, a 500, a dropped connection, silence
-//! or a hostile error message (`tests/faults/fault_proxy.py`), then passes
-//! through. Each run must end in success or a clear, bounded failure.
+//! the first N requests with throttling, a 500, a dropped connection, silence,
+//! a hostile error message or a body without end
+//! (`tests/faults/fault_proxy.py`), then passes through. Each run must end in success or a clear, bounded failure.
 
 use crate::support::{ROOT, Test, moto, python};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,23 @@ impl Proxy {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         }
+    }
+}
+
+impl Proxy {
+    /// The proxy's counters (`GET /__stats`).
+    fn stats(&self) -> serde_json::Value {
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            conn,
+            "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
+        serde_json::from_str(body).unwrap()
     }
 }
 
@@ -171,4 +188,80 @@ fn a_reply_without_an_error_code_names_the_http_status_and_the_iam_actions() {
         .stderr_has("`secretsmanager:GetSecretValue`")
         .no_file("app.env")
         .no_leak();
+}
+
+/// Runs `t` and returns its exit code, its stderr and its peak resident set
+/// size in KiB (`wait4`'s `ru_maxrss`: this child's own, not the test's).
+#[cfg(unix)]
+// The child is reaped by `wait4`, which `Child::wait` cannot replace: it
+// reports no resource usage.
+#[allow(clippy::zombie_processes)]
+fn run_measuring_memory(t: &Test) -> (Option<i32>, String, i64) {
+    let mut child = t
+        .command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run the binary");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet waited for; both pointers are to
+    // live locals.
+    let waited = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, stderr, usage.ru_maxrss)
+}
+
+/// A reply body without end, chunked or declaring a length of 1 TiB, is cut
+/// off at the 16 MiB cap: the run fails at once, naming the secret, the call
+/// and the cap, having read (and held) a bounded amount, and does not retry.
+/// Unbounded, the same run grew by ~200 MB a second until `--timeout`.
+#[cfg(unix)]
+#[test]
+fn an_endless_reply_is_cut_off_at_the_cap_in_bounded_time_and_memory() {
+    const MIB: u64 = 1024 * 1024;
+    for mode in ["huge", "huge-length"] {
+        let t = Test::new().secret("s", r#"{"K":"v"}"#);
+        let id = t.name("s");
+        let proxy = Proxy::start(mode, 1000, None);
+        let t = through(&proxy, t.args(["--secret-id", &id, "--timeout", "5"]));
+        let started = Instant::now();
+        let (code, stderr, peak_kib) = run_measuring_memory(&t);
+        let elapsed = started.elapsed();
+        assert!(
+            peak_kib < 128 * 1024,
+            "{mode}: peak RSS {} MiB",
+            peak_kib / 1024
+        );
+        assert!(elapsed < Duration::from_secs(4), "{mode}: took {elapsed:?}");
+        assert_eq!(code, Some(1), "{mode}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "aws-secrets-env: error: secret `{id}`: the BatchGetSecretValue reply from AWS Secrets Manager is larger than 16 MiB (16777216 bytes), the most read from one reply; no AWS reply is that large: check AWS_ENDPOINT_URL and any proxy in between\n"
+            ),
+            "{mode}"
+        );
+        assert!(!t.path("app.env").exists(), "{mode}: app.env was written");
+        let stats = proxy.stats();
+        assert_eq!(stats["requests"], 1, "{mode}: retried: {stats}");
+        // What it sent is what the client took in, plus socket buffers.
+        let streamed = stats["streamed"].as_u64().unwrap();
+        assert!(
+            streamed < 48 * MIB,
+            "{mode}: the client read {} MiB",
+            streamed / MIB
+        );
+    }
 }
