@@ -43,18 +43,70 @@ check() {
     bad "input '$input' must be one of: $*"
 }
 
-# secret-id: at least one selector once comments and blank lines are gone.
-selectors=0
-while IFS= read -r line || [[ -n $line ]]; do
-    line=${line%$'\r'}
-    line=${line#"${line%%[![:space:]]*}"}
-    [[ -z $line || $line == \#* ]] && continue
-    selectors=$((selectors + 1))
-done <<<"${AWS_SECRETS_ENV_SECRET_ID:-}"
-((selectors > 0)) || bad "input 'secret-id' is required: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password'"
+# selectors VAR: the lines of VAR that are not blank or # comments.
+selectors() {
+    local line n=0
+    while IFS= read -r line || [[ -n $line ]]; do
+        line=${line%$'\r'}
+        line=${line#"${line%%[![:space:]]*}"}
+        [[ -z $line || $line == \#* ]] && continue
+        n=$((n + 1))
+    done <<<"${!1:-}"
+    printf '%s' "$n"
+}
+
+# Two styles of inputs, never mixed (docs/action.md, "Migrating"): ours
+# (secret-id, parse-json) or aws-actions/aws-secretsmanager-get-secrets'
+# (secret-ids, parse-json-secrets, auto-select-family-attempt-timeout),
+# which exports every variable and writes no file unless output is given.
+official=false
+(($(selectors AWS_SECRETS_ENV_SECRET_IDS) > 0)) && official=true
+export_env=${AWS_SECRETS_ENV_EXPORT_ENV:-}
+export_env=${export_env,,}
+no_file=false
+if [[ $official == true ]]; then
+    mixed="input 'secret-ids' (the aws-secretsmanager-get-secrets style) cannot be mixed with"
+    [[ -z ${AWS_SECRETS_ENV_SECRET_ID:-} ]] || bad "$mixed 'secret-id' (this action's style): keep one of them"
+    [[ -z ${AWS_SECRETS_ENV_PARSE_JSON:-} ]] || bad "$mixed 'parse-json': use 'parse-json-secrets: true'"
+    [[ $export_env =~ ^(|true|only)$ ]] || bad "$mixed 'export-env: $export_env': secret-ids always exports (add 'output' for a file as well)"
+    # As the official getBooleanInput: these six spellings only.
+    case ${AWS_SECRETS_ENV_PARSE_JSON_SECRETS:-false} in
+        true | True | TRUE) AWS_SECRETS_ENV_PARSE_JSON=auto ;;
+        false | False | FALSE) AWS_SECRETS_ENV_PARSE_JSON=never ;;
+        *) bad "input 'parse-json-secrets' must be one of: true | True | TRUE | false | False | FALSE" ;;
+    esac
+    timeout_ms=${AWS_SECRETS_ENV_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT:-1000}
+    if [[ ! $timeout_ms =~ ^[0-9]+(\.[0-9]*)?$ ]] || ((10#${timeout_ms%%.*} < 10)); then
+        bad "input 'auto-select-family-attempt-timeout' must be a number greater than or equal to 10"
+    fi
+    AWS_SECRETS_ENV_SECRET_ID=$AWS_SECRETS_ENV_SECRET_IDS
+    : "${AWS_SECRETS_ENV_NAME_TRANSFORMATION:=uppercase}"
+    AWS_SECRETS_ENV_COMPAT=official
+    export_env=true
+    [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]] || no_file=true
+else
+    for input in parse-json-secrets auto-select-family-attempt-timeout; do
+        var=AWS_SECRETS_ENV_${input//-/_}
+        var=${var^^}
+        [[ -z ${!var:-} ]] || bad "input '$input' belongs to the aws-secretsmanager-get-secrets style: give 'secret-ids' with it (or use this action's 'secret-id' and 'parse-json')"
+    done
+    (($(selectors AWS_SECRETS_ENV_SECRET_ID) > 0)) ||
+        bad "input 'secret-id' is required: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password' (or 'secret-ids' as in aws-secretsmanager-get-secrets)"
+    : "${AWS_SECRETS_ENV_NAME_TRANSFORMATION:=none}" "${AWS_SECRETS_ENV_PARSE_JSON:=auto}"
+    AWS_SECRETS_ENV_COMPAT=none
+    if [[ $export_env == only ]]; then
+        [[ -z ${AWS_SECRETS_ENV_OUTPUT:-} ]] || bad "input 'export-env' is 'only', which writes no file: drop 'output'"
+        no_file=true
+        export_env=true
+    fi
+    : "${export_env:=false}"
+    [[ $no_file == true ]] || : "${AWS_SECRETS_ENV_OUTPUT:=app.env}"
+fi
+AWS_SECRETS_ENV_EXPORT_ENV=$export_env AWS_SECRETS_ENV_NO_FILE=$no_file
+export AWS_SECRETS_ENV_SECRET_ID AWS_SECRETS_ENV_NAME_TRANSFORMATION AWS_SECRETS_ENV_PARSE_JSON \
+    AWS_SECRETS_ENV_COMPAT AWS_SECRETS_ENV_EXPORT_ENV AWS_SECRETS_ENV_NO_FILE
 
 case ${AWS_SECRETS_ENV_OUTPUT:-} in
-    '') bad "input 'output' must not be empty (default: app.env; '-' for standard output)" ;;
     *$'\n'* | *$'\r'*) bad "input 'output' must be a single path" ;;
 esac
 # The set of formats belongs to the binary (`aws-secrets-env write --help`);
@@ -63,9 +115,9 @@ if [[ ! ${AWS_SECRETS_ENV_FORMAT:-} =~ ^[a-z0-9-]+$ ]]; then
     bad "input 'format' must be a format name such as dotenv, shell, json or github-env"
 fi
 check mask AWS_SECRETS_ENV_MASK true false auto always never
-check parse-json AWS_SECRETS_ENV_PARSE_JSON auto always never
+[[ $official == true ]] || check parse-json AWS_SECRETS_ENV_PARSE_JSON auto always never
 check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase lowercase
-check export-env AWS_SECRETS_ENV_EXPORT_ENV true false
+[[ $official == true ]] || check export-env AWS_SECRETS_ENV_EXPORT_ENV true false only
 : "${AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE:=false}"
 check allow-outside-workspace AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE true false
 # Unmasked values on standard output would print in clear in the job log.
@@ -89,7 +141,13 @@ if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9
 fi
 ((errors == 0)) || exit 1
 
-[[ ${1:-} == --check ]] && exit 0
+if [[ ${1:-} == --check ]]; then
+    # The cleanup step (action.yml) runs when variables are exported.
+    if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+        printf 'export=%s\n' "$AWS_SECRETS_ENV_EXPORT_ENV" >>"$GITHUB_OUTPUT"
+    fi
+    exit 0
+fi
 
 bin=${AWS_SECRETS_ENV_INSTALLED_BIN:-}
 if [[ -z $bin || ! -x $bin ]]; then
@@ -102,7 +160,11 @@ unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
 # Only the action's inputs configure the binary: drop any other
 # AWS_SECRETS_ENV_* (e.g. ..._ALLOW_RESERVED_NAMES) that an earlier step set
 # through $GITHUB_ENV. Keep this list in step with action.yml's write step.
-inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
+# SECRET_IDS and the other official inputs were folded into these above.
+# (clap counts a set variable as given: --no-file conflicts with --output.)
+if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; else unset AWS_SECRETS_ENV_OUTPUT; fi
+[[ $AWS_SECRETS_ENV_NO_FILE == true ]] || unset AWS_SECRETS_ENV_NO_FILE
+inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
 while IFS= read -r var; do
     [[ $inputs == *" ${var#AWS_SECRETS_ENV_} "* ]] || unset "$var"
 done < <(compgen -e AWS_SECRETS_ENV_ || true)
@@ -141,8 +203,9 @@ inside() {
     done
     return 1
 }
-if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE != true && -n ${GITHUB_WORKSPACE:-} ]]; then
-    if ! resolved=$(resolve "$AWS_SECRETS_ENV_OUTPUT") ||
+output=${AWS_SECRETS_ENV_OUTPUT:--}
+if [[ $output != - && $AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE != true && -n ${GITHUB_WORKSPACE:-} ]]; then
+    if ! resolved=$(resolve "$output") ||
         ! inside "$resolved" "$GITHUB_WORKSPACE" "${RUNNER_TEMP:-}"; then
         printf '::error title=aws-secrets-env%%3A invalid input::%s\n' \
             "input 'output' is outside the workspace (GITHUB_WORKSPACE or RUNNER_TEMP, symlinks resolved); write inside it, or set allow-outside-workspace: true"
@@ -150,8 +213,8 @@ if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE !
     fi
 fi
 # Like actions that write files, create the output's directory if needed.
-if [[ $AWS_SECRETS_ENV_OUTPUT != - && $AWS_SECRETS_ENV_OUTPUT == */* ]]; then
-    mkdir -p -- "${AWS_SECRETS_ENV_OUTPUT%/*}/"
+if [[ $output != - && $output == */* ]]; then
+    mkdir -p -- "${output%/*}/"
 fi
 # The binary reports its own errors, usage errors included, as annotations.
 exec "$bin" write

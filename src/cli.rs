@@ -52,6 +52,13 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_enum, default_value_t = ParseJson::Auto, env = "AWS_SECRETS_ENV_PARSE_JSON")]
     pub parse_json: ParseJson,
 
+    /// Read `--secret-id` and name the variables as another tool does:
+    /// `official` as aws-actions/aws-secretsmanager-get-secrets (`secret-ids`
+    /// lines `[ALIAS, ]ID` or `PREFIX*`, JSON keys under the secret's name;
+    /// `--parse-json never` for its `parse-json-secrets: false`).
+    #[arg(long, value_enum, default_value_t = Compat::None, env = "AWS_SECRETS_ENV_COMPAT")]
+    pub compat: Compat,
+
     /// Change the case of every variable name.
     #[arg(long, value_enum, default_value_t = NameTransformation::None, env = "AWS_SECRETS_ENV_NAME_TRANSFORMATION")]
     pub name_transformation: NameTransformation,
@@ -160,6 +167,12 @@ pub(crate) struct WriteArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) allow_outside_workspace: bool,
 
+    /// Write no file (with `--export-env`: only later steps get the variables).
+    #[arg(long, env = "AWS_SECRETS_ENV_NO_FILE", action = clap::ArgAction::Set, conflicts_with = "output",
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_file: bool,
+
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
@@ -182,6 +195,13 @@ pub(crate) struct ExecArgs {
     /// The program to run and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// Whose input and naming rules `--secret-id` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Compat {
+    None,
+    Official,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

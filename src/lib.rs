@@ -8,6 +8,7 @@
 mod cli;
 #[cfg(feature = "aws")]
 mod cmd;
+mod compat;
 pub mod error;
 #[cfg(feature = "aws")]
 mod fetch;

@@ -21,6 +21,8 @@ pub(crate) struct Config {
     pub(crate) region: Option<String>,
     /// `--allow-names`: what may be exported or injected (empty: no limit).
     pub(crate) allow: Vec<String>,
+    /// `--compat official`: the official action's names (`compat`).
+    pub(crate) official: bool,
 }
 
 /// Fetches, flattens and masks what `config` selects. Mask lines are printed
@@ -30,8 +32,7 @@ pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
     // collect finds each selector's outcome by it.
     let requests: Vec<Request> = config.selectors.iter().map(Request::of).collect();
     let fetched = fetch(&requests, config)?;
-    let (variables, errors, skipped) =
-        collect(&config.selectors, &requests, fetched, &config.flatten);
+    let (variables, errors, skipped) = collect(&config.selectors, &requests, fetched, config);
     if config.masking {
         let mut out = github::commands();
         // A `--binary-dir` variable holds a file path, not the secret; a
@@ -94,7 +95,7 @@ fn collect<'a>(
     selectors: &'a [Selector],
     requests: &[Request],
     mut fetched: Results,
-    opts: &flatten::Options,
+    config: &Config,
 ) -> (Vec<Variable>, Vec<Error>, Vec<&'a Selector>) {
     let mut variables: Vec<Variable> = Vec::new();
     let mut errors = Vec::new();
@@ -116,7 +117,14 @@ fn collect<'a>(
             // Its error was reported with an earlier selector.
             None => continue,
         };
-        match flatten::variables(selector, items, opts) {
+        let found = if config.official {
+            let opts = &config.flatten;
+            let parse = opts.parse_json != flatten::ParseJson::Never;
+            crate::compat::variables(selector, items, parse, opts.transformation)
+        } else {
+            flatten::variables(selector, items, &config.flatten)
+        };
+        match found {
             Ok(found) => {
                 for v in found {
                     if let Some(&i) = seen.get(&v.name) {

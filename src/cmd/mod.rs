@@ -6,7 +6,7 @@
 pub(crate) mod exec;
 pub(crate) mod write;
 
-use crate::cli::{LoadArgs, Mask};
+use crate::cli::{Compat, LoadArgs, Mask};
 use crate::error::Error;
 use crate::fetch::Limits;
 use crate::flatten::{self, BinaryMode, ParseJson};
@@ -28,7 +28,12 @@ pub(crate) fn patterns(flag: &str, values: &[String]) -> Result<Vec<String>, Err
 
 /// Validates `args` into the pipeline's configuration.
 pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
-    let selectors = Selector::parse_all(&args.secret_ids)?;
+    let official = args.compat == Compat::Official;
+    let selectors = if official {
+        crate::compat::parse_lines(&args.secret_ids, args.name_transformation)?
+    } else {
+        Selector::parse_all(&args.secret_ids)?
+    };
     if args.parse_json == ParseJson::Never {
         let keyed: Vec<Error> = selectors
             .iter()
@@ -73,6 +78,7 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
             max_attempts: args.max_attempts,
         },
         region: args.region.clone(),
+        official,
     })
 }
 

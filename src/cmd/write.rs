@@ -60,15 +60,17 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         None
     };
     let payloads = write::prepare_payloads(&variables, &options)?;
-    let (output, target) = if to_stdout {
+    let (output, target) = if to_stdout || args.no_file {
         (None, None)
     } else {
         let prepared = write::prepare(&args.output, &bytes, &options)?;
         (Some(prepared), Some(absolute(&args.output)))
     };
-    let shown = target
-        .as_ref()
-        .map_or_else(|| "standard output".into(), |p| p.display().to_string());
+    let shown = match &target {
+        Some(p) => p.display().to_string(),
+        None if args.no_file => "no file".into(),
+        None => "standard output".into(),
+    };
     let mut runner: Vec<Append> = Vec::new();
     if let Some(exported) = exported {
         runner.extend(Append::open(
@@ -89,6 +91,7 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     write::commit_all(payloads)?;
     match output {
         Some(prepared) => prepared.commit()?,
+        None if args.no_file => {}
         None => write::stdout(&bytes)?,
     }
     for append in runner {

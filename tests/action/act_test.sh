@@ -126,7 +126,48 @@ p.put_parameter(Name="/e2e/homolog/db/PASSWORD", Value=ssm["db_PASSWORD"], Type=
 for name, value in {**app, "PLAIN": plain, **ssm}.items():
     with open(os.path.join(out, name), "w", newline="") as f:
         f.write(value)
+
+# The official action's README examples and integration tests (e2e.yml,
+# jobs official-*): secrets by name, ARN, prefix, alias; JSON parsed or not.
+# Expected values by exported variable name in expected-official/.
+official = os.path.join(out, "..", "expected-official")
+os.makedirs(official)
+arns = {}
+ex3 = json.dumps({"api_user": "user-e2e-ex3", "api_key": "key-e2e-ex3", "config": {"active": "active-e2e-ex3"}})
+s2 = json.dumps({"myusername": "alejandro_rosalez_e2e", "mypassword": "EXAMPLE_PASSWORD_e2e"})
+js = json.dumps({"api_user": "user-e2e-json", "api_key": "key-e2e-json", "config": {"active": "active-e2e-json"}})
+for name, value in {
+    "exampleSecretName": "example-secret-value-e2e", "test1": "test1-value-e2e",
+    "0/test/secret": "zero-test-secret-e2e", "/prod/example/secret": "prod-example-e2e",
+    "test/secret": ex3, "test2": "test2-value-e2e", "secret2": s2,
+    "betaSecretName": "beta-one-e2e", "betaTest": "beta-two-e2e", "beta_newsecret": "beta-three-e2e",
+    "SampleSecret1": "SomeSampleSecret1-e2e", "/special/chars/secret": "SomeSampleSecret2-e2e",
+    "0/special/chars/secret": "SomeSampleSecret3-e2e", "PrefixSecret1": "PrefixSecret1Value-e2e",
+    "PrefixSecret2": "PrefixSecret2Value-e2e", "JsonSecret": js,
+}.items():
+    arns[name] = c.create_secret(Name=name, SecretString=value)["ARN"]
+expected = {
+    "EXAMPLESECRETNAME": "example-secret-value-e2e", "TEST1": "test1-value-e2e",
+    "_0_TEST_SECRET": "zero-test-secret-e2e", "_PROD_EXAMPLE_SECRET": "prod-example-e2e",
+    "SECRET_ALIAS_1": ex3, "SECRET_ALIAS_2": "test2-value-e2e", "SECRET2": s2,
+    "BETASECRETNAME": "beta-one-e2e", "BETATEST": "beta-two-e2e", "BETA_NEWSECRET": "beta-three-e2e",
+    "TEST_SECRET_API_USER": "user-e2e-ex3", "TEST_SECRET_API_KEY": "key-e2e-ex3",
+    "TEST_SECRET_CONFIG_ACTIVE": "active-e2e-ex3",
+    "MYUSERNAME": "alejandro_rosalez_e2e", "MYPASSWORD": "EXAMPLE_PASSWORD_e2e",
+    "examplesecretname": "example-secret-value-e2e",
+    "SAMPLESECRET1": "SomeSampleSecret1-e2e", "_SPECIAL_CHARS_SECRET": "SomeSampleSecret2-e2e",
+    "_0_SPECIAL_CHARS_SECRET": "SomeSampleSecret3-e2e", "PREFIXSECRET1": "PrefixSecret1Value-e2e",
+    "PREFIXSECRET2": "PrefixSecret2Value-e2e", "JSONSECRET_API_USER": "user-e2e-json",
+    "JSONSECRET_API_KEY": "key-e2e-json", "JSONSECRET_CONFIG_ACTIVE": "active-e2e-json",
+    "SAMPLESECRET1_ALIAS": "SomeSampleSecret1-e2e", "JSONSECRET": js,
+}
+for name, value in expected.items():
+    with open(os.path.join(official, name), "w", newline="") as f:
+        f.write(value)
+with open(os.path.join(out, "..", "arns"), "w") as f:
+    f.write(f"{arns['test1']} {arns['test2']}\n")
 EOF
+read -r test1_arn test2_arn <"$tmp/arns"
 
 # ---------------------------------------------------------------- repo snapshot
 # act wants a git repository (ref, sha); snapshot the working tree so the
@@ -171,13 +212,18 @@ act_rc=0
         --env AWS_EC2_METADATA_DISABLED=true \
         --env E2E_BINARY="$bin" \
         --env E2E_EXPECTED="$tmp/expected" \
+        --env E2E_EXPECTED_OFFICIAL="$tmp/expected-official" \
+        --env E2E_TEST1_ARN="$test1_arn" \
+        --env E2E_TEST2_ARN="$test2_arn" \
+        --local-repository aws-secrets-env/aws-secrets-env@v0="$tmp/repo" \
         </dev/null
 ) >"$tmp/act.log" 2>&1 || act_rc=$?
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
-    planted-binary planted-option planted-bash-env planted-shell-options; do
+    planted-binary planted-option planted-bash-env planted-shell-options \
+    official-readme official-no-file official-failures export-only blanked-official-readme; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
@@ -199,6 +245,11 @@ if grep -q "::error title=aws-secrets-env%3A invalid input::error: invalid value
 else
     not_ok "unknown format reported as ::error::"
 fi
+if grep -q "::error.*input 'secret-ids' (the aws-secretsmanager-get-secrets style) cannot be mixed with 'secret-id'" "$tmp/act.log"; then
+    ok "mixed input styles reported by name"
+else
+    not_ok "mixed input styles reported by name"
+fi
 if grep -q '\*\*\*' "$tmp/act.log"; then
     ok "masked values show as *** in the log"
 else
@@ -207,7 +258,7 @@ fi
 
 # No value, and no line of a multi-line value, anywhere in the log.
 leaks=0
-for f in "$tmp"/expected/*; do
+for f in "$tmp"/expected/* "$tmp"/expected-official/*; do
     name=${f##*/}
     needles=("$(cat "$f")")
     while IFS= read -r line; do
