@@ -7,6 +7,7 @@
 mod aws_error;
 mod secretsmanager;
 mod ssm;
+pub(crate) mod versions;
 
 use crate::error::Error;
 use crate::secret::Item;
