@@ -327,7 +327,7 @@ fn abandoned_grandchildren_are_reaped() {
         .filter(|(_, _, comm)| comm == "sleep")
         .count();
     assert_eq!(adopted, 3, "the orphans came to the supervisor");
-    std::thread::sleep(Duration::from_millis(2000));
+    std::thread::sleep(Duration::from_secs(2));
     let zombies: Vec<_> = children_of(supervisor)
         .into_iter()
         .filter(|(_, state, _)| state == "Z")
