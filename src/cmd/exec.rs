@@ -32,6 +32,7 @@ pub(crate) enum OnChange {
 
 /// The exit status of `exec --watch --on-change exit` after a change:
 /// `EX_TEMPFAIL` of sysexits.h, "try again", so the orchestrator restarts.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) const CHANGED_EXIT: i32 = 75;
 
 /// `--watch`: from 0.5 s to a day.
@@ -126,4 +127,31 @@ fn replace_process(mut command: Command, program: String) -> Result<(), Error> {
         .status()
         .map_err(|source| Error::Exec { program, source })?;
     std::process::exit(status.code().unwrap_or(1));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn exec(args: &[&str]) -> Result<crate::cli::ExecArgs, clap::Error> {
+        let head = ["aws-secrets-env", "exec", "--secret-id", "x"];
+        let cli = Cli::try_parse_from(head.iter().chain(args))?;
+        let Command::Exec(args) = cli.command else {
+            panic!("exec expected")
+        };
+        Ok(args)
+    }
+
+    #[test]
+    fn watch_takes_an_optional_interval_before_the_command() {
+        let args = exec(&["--watch", "--", "app"]).unwrap();
+        assert_eq!((args.watch, args.command.len()), (Some(300.0), 1));
+        let args = exec(&["--watch", "0.5", "--stop-timeout", "0", "--", "app"]).unwrap();
+        assert_eq!((args.watch, args.stop_timeout), (Some(0.5), 0.0));
+        assert_eq!(exec(&["--", "app"]).unwrap().watch, None);
+        assert!(exec(&["--watch", "0.4", "--", "app"]).is_err());
+        assert!(exec(&["--on-change", "exit", "--", "app"]).is_err());
+        assert!(exec(&["--stop-timeout", "3", "--", "app"]).is_err());
+    }
 }

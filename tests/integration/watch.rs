@@ -408,3 +408,24 @@ fn watch_flags_are_checked_before_any_call() {
         .code(2)
         .stderr_has("--watch");
 }
+
+#[test]
+fn a_child_that_ignores_sigterm_is_killed_after_the_stop_timeout() {
+    let script = "printf '%s\\n' \"$A\" >> starts; trap '' TERM; while :; do sleep 0.05; done";
+    let (t, id) = watched("stubborn-value-1", &["--stop-timeout", "1"], script);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "stubborn-value-2");
+    let stopped = Instant::now();
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert_eq!(run.lines("starts")[1], "stubborn-value-2");
+    assert!(
+        run.stderr()
+            .contains("still runs after --stop-timeout; sending SIGKILL")
+    );
+}

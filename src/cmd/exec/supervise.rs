@@ -56,6 +56,7 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> 
     announce(args, variables.len(), selectors, &note);
     let child = spawn(args, &variables, &program)?;
     watcher.running = variables;
+    watcher.started = true;
     let (sender, receiver) = mpsc::channel();
     std::thread::Builder::new()
         .name("watch".into())

@@ -34,6 +34,8 @@ pub(super) struct Watcher {
     pub(super) baseline: Option<Versions>,
     /// The variables the running command got.
     pub(super) running: Vec<Variable>,
+    /// The command was started.
+    pub(super) started: bool,
     requests: Vec<Request>,
     runtime: tokio::runtime::Runtime,
     checker: Checker,
@@ -63,6 +65,7 @@ impl Watcher {
             masked: Masked::default(),
             baseline: None,
             running: Vec::new(),
+            started: false,
             requests,
             runtime,
             checker,
@@ -107,9 +110,13 @@ impl Watcher {
                     1 => String::new(),
                     n => format!(" ({n} in a row)"),
                 };
+                let app = if self.started {
+                    format!("`{}` keeps running", self.program)
+                } else {
+                    format!("`{}` starts anyway", self.program)
+                };
                 eprintln!(
-                    "aws-secrets-env: watch: check failed{count}; `{}` keeps running, next check in about {} s",
-                    self.program,
+                    "aws-secrets-env: watch: check failed{count}; {app}, next check in about {} s",
                     seconds(self.interval)
                 );
                 report(&e);
