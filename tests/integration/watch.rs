@@ -429,3 +429,40 @@ fn a_child_that_ignores_sigterm_is_killed_after_the_stop_timeout() {
             .contains("still runs after --stop-timeout; sending SIGKILL")
     );
 }
+
+#[test]
+fn an_entry_added_under_a_path_or_a_wildcard_restarts_the_child() {
+    let t = Test::exec().secret("w/x1", r#"{"C":"wild-value-1"}"#);
+    moto().put_parameter(&t.parameter("/cfg/A"), "path-value-1", "String");
+    let (path, wildcard) = (t.qualify("ssm:/cfg/"), t.qualify("w/*"));
+    let script = "printf '%s|%s|%s\\n' \"$A\" \"$B\" \"$D\" >> starts; \
+                  trap 'exit 0' TERM; while :; do sleep 0.05; done";
+    let t = t
+        .args([
+            "--secret-id",
+            &path,
+            "--secret-id",
+            &wildcard,
+            "--watch",
+            "0.5",
+        ])
+        .args(["--", "sh", "-c", script]);
+    let run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    moto().put_parameter(&run.test.parameter("/cfg/B"), "path-value-2", "String");
+    run.until(15, "the restart for the parameter", |r| {
+        r.lines("starts").len() == 2
+    });
+    moto().create(&run.test.name("w/x2"), r#"{"D":"wild-value-2"}"#);
+    run.until(15, "the restart for the secret", |r| {
+        r.lines("starts").len() == 3
+    });
+    assert_eq!(
+        run.lines("starts"),
+        [
+            "path-value-1||",
+            "path-value-1|path-value-2|",
+            "path-value-1|path-value-2|wild-value-2"
+        ]
+    );
+}
