@@ -1,6 +1,7 @@
 //! The command line: clap derive definitions; every flag can also come from an
 //! `AWS_SECRETS_ENV_*` environment variable (how the Action and containers pass them).
 
+use crate::cmd::exec::{self, OnChange};
 use crate::flatten::ParseJson;
 use crate::names::NameTransformation;
 use crate::render::Format;
@@ -191,6 +192,26 @@ pub(crate) struct ExecArgs {
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub keep_existing: bool,
+
+    /// Supervise COMMAND as a child instead of replacing this process, and
+    /// check every SECONDS (300 if no value is given; 0.5 at least,
+    /// fractions allowed; each wait ±20% at random) whether a selected
+    /// secret or parameter changed.
+    #[arg(long, value_name = "SECONDS", env = "AWS_SECRETS_ENV_WATCH",
+          num_args = 0..=1, default_missing_value = "300", value_parser = exec::watch_seconds)]
+    pub watch: Option<f64>,
+
+    /// With `--watch`, what a change does: `restart` COMMAND with the new
+    /// values, or `exit` with status 75 so the orchestrator restarts the task.
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnChange::Restart,
+          env = "AWS_SECRETS_ENV_ON_CHANGE", requires = "watch")]
+    pub on_change: OnChange,
+
+    /// With `--watch`, seconds between SIGTERM and SIGKILL when COMMAND is
+    /// stopped for a change.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, env = "AWS_SECRETS_ENV_STOP_TIMEOUT",
+          requires = "watch", value_parser = exec::stop_seconds)]
+    pub stop_timeout: f64,
 
     /// The program to run and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]

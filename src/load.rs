@@ -7,7 +7,8 @@ use crate::flatten::{self, Variable};
 use crate::github;
 use crate::mask;
 use crate::select::Selector;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher as _, RandomState};
 use std::io::Write as _;
 
 /// What to load and how; every usage error was raised building it.
@@ -25,9 +26,29 @@ pub(crate) struct Config {
     pub(crate) official: bool,
 }
 
+/// The mask lines printed so far, as keyed hashes (never the text), so a
+/// load repeated by `exec --watch` prints masks only for new values.
+#[derive(Default)]
+pub(crate) struct Masked {
+    printed: HashSet<u64>,
+    keys: RandomState,
+}
+
+impl Masked {
+    /// True the first time `line` is seen.
+    fn first(&mut self, line: &str) -> bool {
+        self.printed.insert(self.keys.hash_one(line))
+    }
+}
+
 /// Fetches, flattens and masks what `config` selects. Mask lines are printed
 /// (and flushed) before anything else, errors included.
 pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
+    load_again(config, &mut Masked::default())
+}
+
+/// [`load`], printing only the mask lines that `masked` has not seen.
+pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Variable>, Error> {
     // Each selector's request, computed once: fetch runs the distinct ones,
     // collect finds each selector's outcome by it.
     let requests: Vec<Request> = config.selectors.iter().map(Request::of).collect();
@@ -43,6 +64,9 @@ pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
             .map(|v| &v.value)
             .chain(variables.iter().filter_map(|v| v.binary_text.as_ref()));
         for line in mask::mask_lines(values) {
+            if !masked.first(&line) {
+                continue;
+            }
             writeln!(out, "{line}").map_err(Error::Stdout)?;
         }
         out.flush().map_err(Error::Stdout)?;

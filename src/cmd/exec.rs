@@ -1,41 +1,114 @@
 //! `exec`: load the selected values into the environment and replace this
 //! process with the command (execve on Unix: same PID, signals go straight to
 //! it, its exit status is the container's). Nothing is written to disk.
+//! With `--watch` (Linux) the command runs as a child of a supervisor that
+//! restarts it when a value changes (`exec/supervise.rs`).
+
+#[cfg(target_os = "linux")]
+mod signals;
+#[cfg(target_os = "linux")]
+mod supervise;
+#[cfg(target_os = "linux")]
+mod watch;
 
 use super::plural;
 use crate::cli::ExecArgs;
 use crate::error::{Error, sanitize};
+use crate::flatten::Variable;
 use crate::load::load;
 use crate::names::{Destination, refuse_for};
+use clap::ValueEnum;
 use std::process::Command;
+
+/// `--on-change`: what `exec --watch` does when a value changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OnChange {
+    /// Stop the command (SIGTERM, `--stop-timeout`, SIGKILL) and start it
+    /// again with the new values.
+    Restart,
+    /// Stop the command and exit with [`CHANGED_EXIT`].
+    Exit,
+}
+
+/// The exit status of `exec --watch --on-change exit` after a change:
+/// `EX_TEMPFAIL` of sysexits.h, "try again", so the orchestrator restarts.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub(crate) const CHANGED_EXIT: i32 = 75;
+
+/// `--watch`: from 0.5 s to a day.
+pub(crate) fn watch_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.5..=86_400.0).contains(&s) => Ok(s),
+        _ => Err("expected a number of seconds from 0.5 to 86400".into()),
+    }
+}
+
+/// `--stop-timeout`: from 0 (SIGKILL at once) to an hour.
+pub(crate) fn stop_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=3600.0).contains(&s) => Ok(s),
+        _ => Err("expected a number of seconds from 0 to 3600".into()),
+    }
+}
 
 /// Loads, then execs. Returns only on failure; on Windows it exits with the
 /// child's exit code.
 pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
     let config = super::config(&args.load)?;
+    if args.watch.is_some() {
+        #[cfg(target_os = "linux")]
+        return supervise::run(args, config);
+        #[cfg(not(target_os = "linux"))]
+        return Err(Error::Usage(
+            "--watch supervises the command with Linux signals and is available on Linux only"
+                .into(),
+        ));
+    }
     let variables = load(&config)?;
     refuse_for(Destination::Command, &variables, &config.allow, &[])?;
     crate::write::payloads(&variables)?;
+    let variables = environment(args.keep_existing, variables);
+    let command = command(args, &variables);
+    let shown = announce(args, variables.len(), config.selectors.len(), "");
+    replace_process(command, shown)
+}
+
+/// The variables the command gets: every loaded one, less those that
+/// `--keep-existing` leaves as the environment has them.
+fn environment(keep_existing: bool, variables: Vec<Variable>) -> Vec<Variable> {
+    variables
+        .into_iter()
+        .filter(|v| !(keep_existing && std::env::var_os(&v.name).is_some()))
+        .collect()
+}
+
+/// COMMAND with `variables` in its environment.
+fn command(args: &ExecArgs, variables: &[Variable]) -> Command {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);
     command.args(rest);
     // The selectors are configuration of this step, not of the program.
     command.env_remove("AWS_SECRETS_ENV_SECRET_ID");
-    let mut set = 0;
-    for v in &variables {
-        if args.keep_existing && std::env::var_os(&v.name).is_some() {
-            continue;
-        }
+    for v in variables {
         command.env(&v.name, v.value.expose());
-        set += 1;
     }
-    let shown = sanitize(&program.to_string_lossy());
+    command
+}
+
+/// The program's name, safe to print.
+fn program(args: &ExecArgs) -> String {
+    sanitize(&args.command[0].to_string_lossy())
+}
+
+/// Prints the start line; returns the program's printable name.
+fn announce(args: &ExecArgs, set: usize, selectors: usize, note: &str) -> String {
+    let shown = program(args);
     eprintln!(
-        "aws-secrets-env: loaded {} from {}; starting `{shown}`",
+        "aws-secrets-env: loaded {} from {}; starting `{shown}`{note}",
         plural(set, "variable"),
-        plural(config.selectors.len(), "selector"),
+        plural(selectors, "selector"),
     );
-    replace_process(command, shown)
+    shown
 }
 
 #[cfg(unix)]
@@ -54,4 +127,31 @@ fn replace_process(mut command: Command, program: String) -> Result<(), Error> {
         .status()
         .map_err(|source| Error::Exec { program, source })?;
     std::process::exit(status.code().unwrap_or(1));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn exec(args: &[&str]) -> Result<crate::cli::ExecArgs, clap::Error> {
+        let head = ["aws-secrets-env", "exec", "--secret-id", "x"];
+        let cli = Cli::try_parse_from(head.iter().chain(args))?;
+        let Command::Exec(args) = cli.command else {
+            panic!("exec expected")
+        };
+        Ok(args)
+    }
+
+    #[test]
+    fn watch_takes_an_optional_interval_before_the_command() {
+        let args = exec(&["--watch", "--", "app"]).unwrap();
+        assert_eq!((args.watch, args.command.len()), (Some(300.0), 1));
+        let args = exec(&["--watch", "0.5", "--stop-timeout", "0", "--", "app"]).unwrap();
+        assert_eq!((args.watch, args.stop_timeout), (Some(0.5), 0.0));
+        assert_eq!(exec(&["--", "app"]).unwrap().watch, None);
+        assert!(exec(&["--watch", "0.4", "--", "app"]).is_err());
+        assert!(exec(&["--on-change", "exit", "--", "app"]).is_err());
+        assert!(exec(&["--stop-timeout", "3", "--", "app"]).is_err());
+    }
 }

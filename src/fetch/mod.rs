@@ -8,6 +8,7 @@ mod aws_error;
 mod reply_cap;
 mod secretsmanager;
 mod ssm;
+pub(crate) mod versions;
 
 use crate::error::Error;
 use crate::secret::Item;

@@ -23,7 +23,7 @@ fn ctx<'a>(what: String, id: &'a str, region: &'a str) -> Ctx<'a> {
 
 /// Does parameter `p` answer a request for `name` (a name or ARN, maybe with
 /// a `:VERSION` or `:LABEL` selector)?
-fn answers(p: &Parameter, name: &str) -> bool {
+pub(super) fn answers(p: &Parameter, name: &str) -> bool {
     let selector = p.selector().unwrap_or("");
     [p.name(), p.arn()].into_iter().flatten().any(|base| {
         name == base || name.strip_prefix(base) == Some(selector) && !selector.is_empty()

@@ -9,17 +9,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running fault proxy; killed when dropped.
-struct Proxy {
+pub(crate) struct Proxy {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 impl Proxy {
-    fn start(mode: &str, count: u32, message: Option<&str>) -> Proxy {
+    pub(crate) fn start(mode: &str, count: u32, message: Option<&str>) -> Proxy {
+        Proxy::start_on(mode, count, message, 0)
+    }
+
+    /// On `port` (0: a free one), e.g. again where a stopped proxy was.
+    pub(crate) fn start_on(mode: &str, count: u32, message: Option<&str>, port: u16) -> Proxy {
         let mut cmd = Command::new(python());
         cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
             .args(["--upstream", &moto().endpoint, "--mode", mode])
-            .args(["--count", &count.to_string(), "--port", "0"]);
+            .args(["--count", &count.to_string(), "--port", &port.to_string()]);
         if let Some(m) = message {
             cmd.args(["--message", m]);
         }

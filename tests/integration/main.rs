@@ -11,4 +11,5 @@ mod logs;
 mod messages;
 mod support;
 mod takeover;
+mod watch;
 mod write;

@@ -1,0 +1,468 @@
+//! `exec --watch`: the supervisor against moto. A child that records its
+//! environment is restarted once for two quick rotations, never when nothing
+//! changed; signals reach it and its status comes back; `--on-change exit`
+//! exits 75; a failing check (the fault proxy stopped) keeps it running;
+//! orphaned grandchildren are reaped; a refused value keeps the old child.
+//! Intervals are 0.5 s (the minimum), so each test takes a few seconds.
+
+use crate::faults::Proxy;
+use crate::support::{Test, moto};
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The child: appends `$A` to `starts` when it starts, `term` to `events` on
+/// SIGTERM (then exits 7), `hup` on SIGHUP, and otherwise waits.
+const RECORDER: &str = "printf '%s\\n' \"$A\" >> starts; \
+    trap 'echo term >> events; exit 7' TERM; trap 'echo hup >> events' HUP; \
+    while :; do sleep 0.05; done";
+
+/// The supervisor running in the background, its output in files.
+struct Running {
+    child: Child,
+    test: Test,
+}
+
+impl Running {
+    fn start(test: Test) -> Running {
+        let out = std::fs::File::create(test.path("stdout.log")).unwrap();
+        let err = std::fs::File::create(test.path("stderr.log")).unwrap();
+        let child = test
+            .command()
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        Running { child, test }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.test.path(name)).unwrap_or_default()
+    }
+
+    fn lines(&self, name: &str) -> Vec<String> {
+        self.file(name).lines().map(str::to_string).collect()
+    }
+
+    fn stderr(&self) -> String {
+        self.file("stderr.log")
+    }
+
+    /// Waits up to `seconds` for `done`; panics with the log if it never is.
+    #[track_caller]
+    fn until(&self, seconds: u64, what: &str, done: impl Fn(&Running) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        while !done(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+
+    /// The exit status, within `seconds`.
+    #[track_caller]
+    fn exit_code(&mut self, seconds: u64) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the supervisor did not exit; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// No remembered value in the supervisor's stdout (masks aside) or stderr.
+    #[track_caller]
+    fn no_leak(&self) {
+        let stdout: String = self
+            .file("stdout.log")
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect();
+        let stderr = self.stderr();
+        for value in &self.test.values {
+            assert!(
+                !stdout.contains(value.as_str()) && !stderr.contains(value.as_str()),
+                "a value leaked:\n{stderr}"
+            );
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A test of `exec --watch 0.5` of secret `s` holding `{"A": first}`.
+fn watched(first: &str, extra: &[&str], script: &str) -> (Test, String) {
+    let t = Test::exec().secret("s", &format!(r#"{{"A":"{first}"}}"#));
+    let id = t.name("s");
+    let t = t
+        .args(["--secret-id", &id, "--watch", "0.5"])
+        .args(extra.iter().copied())
+        .args(["--", "sh", "-c", script]);
+    (t, id)
+}
+
+fn rotate(t: &mut Test, id: &str, value: &str) {
+    moto().put(id, &format!(r#"{{"A":"{value}"}}"#));
+    t.remember(value);
+}
+
+#[test]
+fn two_quick_rotations_restart_the_child_once_with_the_newest_value() {
+    let (t, id) = watched("first-value-1", &[], RECORDER);
+    let proxy = Proxy::start("throttle", 0, None);
+    let mut run = Running::start(t.env("AWS_ENDPOINT_URL", &proxy.endpoint));
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "second-value-2");
+    // The second rotation right after a check has seen the first: without
+    // the debounce that check alone would restart the child.
+    let seen = stats(&proxy).len();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stats(&proxy)[seen..].contains(&"secretsmanager.DescribeSecret".to_string()) {
+        assert!(Instant::now() < deadline, "no check");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    rotate(&mut run.test, &id, "third-value-3");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    // Several more intervals: no second restart.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(run.lines("starts"), ["first-value-1", "third-value-3"]);
+    assert_eq!(run.lines("events"), ["term"], "stopped with SIGTERM once");
+    let stderr = run.stderr();
+    assert!(stderr.contains("watch: 1 variable changed"), "{stderr}");
+    assert!(
+        stderr.contains("watch: starting `sh` again with the new values"),
+        "{stderr}"
+    );
+    run.no_leak();
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
+}
+
+#[test]
+fn nothing_changed_no_restart_and_each_check_costs_one_call_per_secret_or_batch() {
+    let t = Test::exec()
+        .secret("one", r#"{"A":"one-value-1"}"#)
+        .secret("two", r#"{"B":"two-value-2"}"#);
+    let (one, two) = (t.name("one"), t.name("two"));
+    let (p1, p2) = (t.parameter("/p1"), t.parameter("/p2"));
+    moto().put_parameter(&p1, "param-1", "SecureString");
+    moto().put_parameter(&p2, "param-2", "String");
+    moto().put_parameter(&t.parameter("/dir/x"), "dir-x", "String");
+    let dir = t.qualify("ssm:/dir/");
+    let proxy = Proxy::start("throttle", 0, None);
+    let t = t
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .args(["--secret-id", &one, "--secret-id", &two])
+        .args(["--secret-id", &format!("ssm:{p1}"), "--secret-id"])
+        .args([format!("ssm:{p2}"), "--secret-id".into(), dir])
+        .args(["--watch", "0.5", "--", "sh", "-c", RECORDER]);
+    let run = Running::start(t);
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    let before = stats(&proxy);
+    std::thread::sleep(Duration::from_secs(4));
+    let after = stats(&proxy);
+    assert_eq!(run.lines("starts").len(), 1, "restarted without a change");
+    let calls = &after[before.len()..];
+    let count = |name: &str| calls.iter().filter(|c| c.as_str() == name).count();
+    let checks = count("AmazonSSM.GetParameters");
+    // 4 s at 0.5 s ±20%: about 8 checks; each one DescribeSecret per
+    // secret, one GetParameters for both names, one page of the path.
+    assert!((5..=11).contains(&checks), "{checks} checks: {calls:?}");
+    assert_eq!(
+        count("secretsmanager.DescribeSecret"),
+        2 * checks,
+        "{calls:?}"
+    );
+    assert_eq!(count("AmazonSSM.GetParametersByPath"), checks, "{calls:?}");
+    assert_eq!(calls.len(), 4 * checks, "no value fetched: {calls:?}");
+    assert!(!run.stderr().contains("watch:"), "{}", run.stderr());
+}
+
+/// The `calls` list of the fault proxy's `/__stats`.
+fn stats(proxy: &Proxy) -> Vec<String> {
+    let addr = proxy.endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let body = reply.split_once("\r\n\r\n").unwrap().1;
+    let stats: serde_json::Value = serde_json::from_str(body).unwrap();
+    stats["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn signals_reach_the_child_and_its_status_comes_back() {
+    let (t, _) = watched("sig-value-1", &[], RECORDER);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    run.signal("HUP");
+    run.until(10, "SIGHUP at the child", |r| r.lines("events") == ["hup"]);
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
+    assert_eq!(run.lines("events"), ["hup", "term"]);
+    assert_eq!(run.lines("starts").len(), 1);
+}
+
+#[test]
+fn a_child_that_ends_on_its_own_is_not_restarted() {
+    let (t, _) = watched("own-value-1", &[], "echo x >> starts; exit 5");
+    let mut run = Running::start(t);
+    assert_eq!(run.exit_code(10), Some(5));
+    assert_eq!(run.lines("starts").len(), 1);
+    let (t, _) = watched("own-value-2", &[], "kill -KILL $$");
+    assert_eq!(Running::start(t).exit_code(10), Some(128 + 9));
+}
+
+#[test]
+fn on_change_exit_stops_the_child_and_exits_75() {
+    let (t, id) = watched("exit-value-1", &["--on-change", "exit"], RECORDER);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "exit-value-2");
+    assert_eq!(run.exit_code(15), Some(75));
+    assert_eq!(run.lines("events"), ["term"]);
+    assert_eq!(run.lines("starts").len(), 1, "not restarted");
+    assert!(run.stderr().contains("exiting with status 75"));
+    run.no_leak();
+}
+
+#[test]
+fn a_failing_check_keeps_the_child_running_and_recovers() {
+    let (t, id) = watched("down-value-1", &["--max-attempts", "1"], RECORDER);
+    let proxy = Proxy::start("throttle", 0, None);
+    let port: u16 = proxy.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let mut run = Running::start(t.env("AWS_ENDPOINT_URL", &proxy.endpoint));
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    drop(proxy); // the endpoint is down
+    run.until(15, "two failed checks", |r| {
+        r.stderr().contains("check failed (2 in a row)")
+    });
+    assert!(
+        run.child.try_wait().unwrap().is_none(),
+        "the supervisor ended"
+    );
+    assert!(run.lines("events").is_empty(), "the child was stopped");
+    let _proxy = Proxy::start_on("throttle", 0, None, port);
+    rotate(&mut run.test, &id, "down-value-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts"), ["down-value-1", "down-value-2"]);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("could not reach AWS Secrets Manager"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("checks succeed again after"), "{stderr}");
+    run.no_leak();
+}
+
+/// The children of `parent` as `(pid, state, command name)`, from /proc.
+fn children_of(parent: u32) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …; comm may hold spaces: split at the last `)`.
+        let (Some((head, rest)), pid) = (stat.rsplit_once(") "), entry.file_name()) else {
+            continue;
+        };
+        let comm = head.split_once(" (").map_or("", |(_, c)| c).to_string();
+        let fields: Vec<&str> = rest.split(' ').collect();
+        if fields.get(1) == Some(&parent.to_string().as_str()) {
+            let state = fields[0].to_string();
+            found.push((pid.to_string_lossy().into_owned(), state, comm));
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn abandoned_grandchildren_are_reaped() {
+    // Each `( … & )` leaves a sleep whose parent has exited: an orphan,
+    // which comes to the supervisor (a subreaper) and must not stay a zombie.
+    let script = "(sleep 1 &); (sleep 1 &); (sleep 1 &); echo ok >> starts; \
+                  trap 'exit 0' TERM; while :; do sleep 0.05; done";
+    let (t, _) = watched("zombie-value-1", &[], script);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    let supervisor = run.child.id();
+    let adopted = children_of(supervisor)
+        .into_iter()
+        .filter(|(_, _, comm)| comm == "sleep")
+        .count();
+    assert_eq!(adopted, 3, "the orphans came to the supervisor");
+    std::thread::sleep(Duration::from_secs(2));
+    let zombies: Vec<_> = children_of(supervisor)
+        .into_iter()
+        .filter(|(_, state, _)| state == "Z")
+        .collect();
+    assert_eq!(zombies, Vec::new());
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(0));
+}
+
+#[test]
+fn a_refused_new_value_keeps_the_running_child() {
+    let (t, id) = watched("ok-value-1", &[], RECORDER);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    // LD_PRELOAD is never set for a command.
+    moto().put(
+        &id,
+        r#"{"A":"bad-value-2","LD_PRELOAD":"/tmp/evil-preload.so"}"#,
+    );
+    run.test.remember("bad-value-2");
+    run.test.remember("/tmp/evil-preload.so");
+    run.until(15, "the refusal", |r| {
+        r.stderr().contains("the new values are refused")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let stderr = run.stderr();
+    assert!(stderr.contains("variable `LD_PRELOAD`"), "{stderr}");
+    assert_eq!(
+        stderr.matches("the new values are refused").count(),
+        1,
+        "reported once: {stderr}"
+    );
+    assert_eq!(run.lines("starts"), ["ok-value-1"]);
+    assert!(run.lines("events").is_empty());
+    rotate(&mut run.test, &id, "good-value-3");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts")[1], "good-value-3");
+    run.no_leak();
+}
+
+#[test]
+fn masks_are_printed_again_only_for_new_values() {
+    let t = Test::exec()
+        .secret("s", r#"{"A":"mask-value-1"}"#)
+        .secret("other", r#"{"B":"steady-value-9"}"#);
+    let (id, other) = (t.name("s"), t.name("other"));
+    let t = t
+        .env("GITHUB_ACTIONS", "true")
+        .args(["--secret-id", &id, "--secret-id", &other, "--watch", "0.5"])
+        .args(["--", "sh", "-c", RECORDER]);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "mask-value-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    let stdout = run.file("stdout.log");
+    let count = |v: &str| {
+        stdout
+            .lines()
+            .filter(|l| *l == format!("::add-mask::{v}"))
+            .count()
+    };
+    assert_eq!(count("mask-value-1"), 1, "{stdout}");
+    assert_eq!(count("steady-value-9"), 1, "{stdout}");
+    assert_eq!(count("mask-value-2"), 1, "{stdout}");
+    run.no_leak();
+}
+
+#[test]
+fn watch_flags_are_checked_before_any_call() {
+    Test::exec()
+        .args(["--secret-id", "x", "--watch", "0.1", "--", "true"])
+        .run()
+        .code(2)
+        .stderr_has("from 0.5 to 86400");
+    Test::exec()
+        .args(["--secret-id", "x", "--on-change", "exit", "--", "true"])
+        .run()
+        .code(2)
+        .stderr_has("--watch");
+}
+
+#[test]
+fn a_child_that_ignores_sigterm_is_killed_after_the_stop_timeout() {
+    let script = "printf '%s\\n' \"$A\" >> starts; trap '' TERM; while :; do sleep 0.05; done";
+    let (t, id) = watched("stubborn-value-1", &["--stop-timeout", "1"], script);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "stubborn-value-2");
+    let stopped = Instant::now();
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert_eq!(run.lines("starts")[1], "stubborn-value-2");
+    assert!(
+        run.stderr()
+            .contains("still runs after --stop-timeout; sending SIGKILL")
+    );
+}
+
+#[test]
+fn an_entry_added_under_a_path_or_a_wildcard_restarts_the_child() {
+    let t = Test::exec().secret("w/x1", r#"{"C":"wild-value-1"}"#);
+    moto().put_parameter(&t.parameter("/cfg/A"), "path-value-1", "String");
+    let (path, wildcard) = (t.qualify("ssm:/cfg/"), t.qualify("w/*"));
+    let script = "printf '%s|%s|%s\\n' \"$A\" \"$B\" \"$D\" >> starts; \
+                  trap 'exit 0' TERM; while :; do sleep 0.05; done";
+    let t = t
+        .args([
+            "--secret-id",
+            &path,
+            "--secret-id",
+            &wildcard,
+            "--watch",
+            "0.5",
+        ])
+        .args(["--", "sh", "-c", script]);
+    let run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    moto().put_parameter(&run.test.parameter("/cfg/B"), "path-value-2", "String");
+    run.until(15, "the restart for the parameter", |r| {
+        r.lines("starts").len() == 2
+    });
+    moto().create(&run.test.name("w/x2"), r#"{"D":"wild-value-2"}"#);
+    run.until(15, "the restart for the secret", |r| {
+        r.lines("starts").len() == 3
+    });
+    assert_eq!(
+        run.lines("starts"),
+        [
+            "path-value-1||",
+            "path-value-1|path-value-2|",
+            "path-value-1|path-value-2|wild-value-2"
+        ]
+    );
+}
