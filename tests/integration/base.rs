@@ -95,7 +95,10 @@ fn keys_the_base_lacks_are_appended_sorted_after_a_comment() {
     // No final newline in the base, `export` and quoting kept on the lines
     // no secret provides.
     Test::new()
-        .secret("app", r#"{"ZED":"z-value-1","API_KEY":"k-value-1","PORT":"8443"}"#)
+        .secret(
+            "app",
+            r#"{"ZED":"z-value-1","API_KEY":"k-value-1","PORT":"8443"}"#,
+        )
         .with_file(
             "template.env",
             "# shared settings\nexport LOG_LEVEL=\"debug\"\nPORT=8080",
@@ -185,8 +188,8 @@ fn shell_systemd_and_docker_bases_keep_their_lines() {
         ),
         (
             "systemd",
-            "; systemd comment\nHOST=db.local\nDB_PASSWORD='dev'\n",
-            "; systemd comment\nHOST=db.local\nDB_PASSWORD=\"s3cr3t 'quoted' \\\"x\\\"\"\n",
+            "# systemd comment\nHOST=db.local\nDB_PASSWORD='dev'\n",
+            "# systemd comment\nHOST=db.local\nDB_PASSWORD=\"s3cr3t 'quoted' \\\"x\\\"\"\n",
         ),
         (
             "docker",
@@ -289,8 +292,14 @@ fn dry_run_prints_the_plan_in_four_states_and_writes_nothing() {
         summary.contains("| `OLD_FLAG` | removed | the current file only |"),
         "{summary}"
     );
-    assert!(summary.contains("| `DB_SOURCE` | changed | secret \\`"), "{summary}");
-    assert!(!summary.contains("prod-secret"), "the summary shows a value");
+    assert!(
+        summary.contains("| `DB_SOURCE` | changed | secret \\`"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("prod-secret"),
+        "the summary shows a value"
+    );
     drop(out);
 }
 
