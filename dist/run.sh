@@ -106,9 +106,12 @@ AWS_SECRETS_ENV_EXPORT_ENV=$export_env AWS_SECRETS_ENV_NO_FILE=$no_file
 export AWS_SECRETS_ENV_SECRET_ID AWS_SECRETS_ENV_NAME_TRANSFORMATION AWS_SECRETS_ENV_PARSE_JSON \
     AWS_SECRETS_ENV_COMPAT AWS_SECRETS_ENV_EXPORT_ENV AWS_SECRETS_ENV_NO_FILE
 
-case ${AWS_SECRETS_ENV_OUTPUT:-} in
-    *$'\n'* | *$'\r'*) bad "input 'output' must be a single path" ;;
-esac
+for pair in output:AWS_SECRETS_ENV_OUTPUT base:AWS_SECRETS_ENV_BASE example:AWS_SECRETS_ENV_EXAMPLE; do
+    var=${pair#*:}
+    case ${!var:-} in
+        *$'\n'* | *$'\r'*) bad "input '${pair%%:*}' must be a single path" ;;
+    esac
+done
 # The set of formats belongs to the binary (`aws-secrets-env write --help`);
 # check the shape here, the binary rejects unknown names (exit 2, see below).
 if [[ ! ${AWS_SECRETS_ENV_FORMAT:-} =~ ^[a-z0-9-]+$ ]]; then
@@ -120,6 +123,8 @@ check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase low
 [[ $official == true ]] || check export-env AWS_SECRETS_ENV_EXPORT_ENV true false only
 : "${AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE:=false}"
 check allow-outside-workspace AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE true false
+: "${AWS_SECRETS_ENV_DRY_RUN:=false}"
+check dry-run AWS_SECRETS_ENV_DRY_RUN true false
 # Unmasked values on standard output would print in clear in the job log.
 if [[ ${AWS_SECRETS_ENV_MASK} =~ ^(false|never)$ && ${AWS_SECRETS_ENV_OUTPUT:-} == - ]]; then
     bad "input 'mask' is false and 'output' is '-': every value would print in clear in the job log; keep mask on, or write to a file"
@@ -164,7 +169,9 @@ unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
 # (clap counts a set variable as given: --no-file conflicts with --output.)
 if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; else unset AWS_SECRETS_ENV_OUTPUT; fi
 [[ $AWS_SECRETS_ENV_NO_FILE == true ]] || unset AWS_SECRETS_ENV_NO_FILE
-inputs=' SECRET_ID OUTPUT FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
+[[ -n ${AWS_SECRETS_ENV_BASE:-} ]] || unset AWS_SECRETS_ENV_BASE
+[[ -n ${AWS_SECRETS_ENV_EXAMPLE:-} ]] || unset AWS_SECRETS_ENV_EXAMPLE
+inputs=' SECRET_ID OUTPUT BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
 while IFS= read -r var; do
     [[ $inputs == *" ${var#AWS_SECRETS_ENV_} "* ]] || unset "$var"
 done < <(compgen -e AWS_SECRETS_ENV_ || true)

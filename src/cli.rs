@@ -174,6 +174,25 @@ pub(crate) struct WriteArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub no_file: bool,
 
+    /// Start from this env file: replace only the values of the keys a secret
+    /// provides, keep every other byte, append the keys it lacks. Read with
+    /// the output format's grammar (dotenv, shell, docker, systemd).
+    #[arg(long, value_name = "FILE", env = "AWS_SECRETS_ENV_BASE")]
+    pub base: Option<PathBuf>,
+
+    /// The keys the application needs (values ignored): each must come from
+    /// a secret or the base, or the run fails and writes nothing.
+    #[arg(long, value_name = "FILE", env = "AWS_SECRETS_ENV_EXAMPLE")]
+    pub example: Option<PathBuf>,
+
+    /// Fetch and check as usual, write nothing, and print the plan: each
+    /// variable, whether it is added, changed, unchanged or removed, and its
+    /// source. Never a value.
+    #[arg(long, env = "AWS_SECRETS_ENV_DRY_RUN", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub dry_run: bool,
+
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",

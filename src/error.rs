@@ -174,6 +174,40 @@ pub enum Error {
         suggest: &'static str,
     },
 
+    /// A `--base` or `--example` file line the grammar cannot read exactly:
+    /// its number and why, never its content.
+    #[error(
+        "cannot read `{}` ({flag}) as {format}: line {line} {reason} (the line is not shown)",
+        path.display()
+    )]
+    EnvFile {
+        path: PathBuf,
+        flag: &'static str,
+        format: &'static str,
+        line: usize,
+        reason: &'static str,
+    },
+
+    #[error("cannot read `{}` ({flag}): {source}", path.display())]
+    Read {
+        path: PathBuf,
+        flag: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A key of the `--example` file that nothing provides.
+    #[error(
+        "`{key}` is listed in `{}` (--example), but no secret provides it{}",
+        example.display(),
+        if *.with_base { " and the base file lacks it" } else { "" }
+    )]
+    NotProvided {
+        key: String,
+        example: PathBuf,
+        with_base: bool,
+    },
+
     #[error("cannot write `{}`: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -243,6 +277,8 @@ impl Error {
             | Error::Exists { .. } => "variable name",
             Error::Refused { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",
+            Error::EnvFile { .. } | Error::Read { .. } => "unreadable env file",
+            Error::NotProvided { .. } => "key missing",
             Error::Runtime(_) => "internal error",
             Error::Exec { .. } => "command failed to start",
             Error::Many(_) => "several errors",

@@ -139,7 +139,7 @@ pub(crate) fn outputs(path: Option<&Path>, variables: &[Variable]) -> String {
 /// Outside text (ids, JSON keys) as literal Markdown: every character that
 /// Markdown or a table gives a meaning to is backslash-escaped, so a key can
 /// neither leave a code span nor make a link, an image or a cell.
-fn markdown_text(text: &str) -> String {
+pub(crate) fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if "\\`*_{}[]()<>#+-.!|~&".contains(c) {

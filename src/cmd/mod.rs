@@ -4,6 +4,8 @@
 //! call to AWS.
 
 pub(crate) mod exec;
+mod fill;
+mod plan;
 pub(crate) mod write;
 
 use crate::cli::{Compat, LoadArgs, Mask};

@@ -2,7 +2,8 @@
 //! any is made — the `--binary-dir` files, the output, the runner's files
 //! (`$GITHUB_ENV`, step outputs, the job summary) — and committed last.
 
-use super::plural;
+use super::fill::Files;
+use super::{plan, plural};
 use crate::cli::WriteArgs;
 use crate::error::{Error, sanitize};
 use crate::github::{self, Append};
@@ -28,6 +29,8 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     }
     let config = super::config(&args.load)?;
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
+    // --base and --example: read and checked before any call to AWS.
+    let files = Files::read(args)?;
     let variables = load(&config)?;
     if args.export_env || args.format == Format::GithubEnv {
         // Bound for later steps' environments: the whole deny policy.
@@ -53,7 +56,12 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         within: confinement(args.allow_outside_workspace),
         deadline: Some(started + config.limits.total),
     };
-    let bytes = render::render(args.format, &variables)?;
+    files.check(&variables)?;
+    let bytes = files.render(args.format, &variables)?;
+    files.notice_unlisted(&variables);
+    if args.dry_run {
+        return dry_run(args, &files, &bytes, &variables);
+    }
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables)?)
     } else {
@@ -105,6 +113,38 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         args.export_env,
     );
     Ok(())
+}
+
+/// `--dry-run`: the plan instead of the write, once everything a write
+/// checks before its first side effect has passed (`src/cmd/plan.rs`).
+fn dry_run(
+    args: &WriteArgs,
+    files: &Files,
+    bytes: &[u8],
+    variables: &[Variable],
+) -> Result<(), Error> {
+    let target = (args.output.as_os_str() != "-" && !args.no_file).then(|| absolute(&args.output));
+    let shown = match &target {
+        Some(p) => p.display().to_string(),
+        None if args.no_file => "no file".into(),
+        None => "standard output".into(),
+    };
+    let source = |name: &str| {
+        variables
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.source.clone())
+            .or_else(|| files.base_source(name))
+            .unwrap_or_default()
+    };
+    plan::show(
+        args.format,
+        target.as_deref(),
+        &shown,
+        bytes,
+        variables,
+        &source,
+    )
 }
 
 /// Under GitHub Actions the output must lie in the workspace or the runner's

@@ -4,6 +4,8 @@
 //! format: a file beside this one, a [`Format`] variant, and its arm in
 //! [`Format::encoder`].
 
+mod base;
+mod current;
 mod docker;
 mod dotenv;
 mod github_env;
@@ -15,6 +17,9 @@ mod yaml;
 use crate::error::Error;
 use crate::names::is_env_name;
 use crate::secret::Variable;
+
+pub use base::{APPENDED, EnvFile, LineError, has_grammar};
+pub use current::comparable;
 
 /// The output formats; `--format` takes their names (the clap value names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,16 +108,24 @@ fn lines(
 ) -> Result<String, Error> {
     let mut out = String::new();
     for v in variables {
-        let line = encode(&v.name, v.value.expose()).map_err(|r| Error::Refused {
-            key: v.name.clone(),
-            format: format.name(),
-            reason: r.reason,
-            suggest: r.suggest,
-        })?;
-        out.push_str(&line);
+        out.push_str(&encode_line(v, format, encode)?);
         out.push('\n');
     }
     Ok(out)
+}
+
+/// One variable's line, or the encoder's refusal as an error naming the key.
+fn encode_line(
+    v: &Variable,
+    format: Format,
+    encode: fn(&str, &str) -> Result<String, Refusal>,
+) -> Result<String, Error> {
+    encode(&v.name, v.value.expose()).map_err(|r| Error::Refused {
+        key: v.name.clone(),
+        format: format.name(),
+        reason: r.reason,
+        suggest: r.suggest,
+    })
 }
 
 /// Why an encoder cannot carry a value, and which format can.

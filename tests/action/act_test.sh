@@ -21,7 +21,9 @@
 # $GITHUB_ENV by an earlier step, the action still runs the real binary and
 # writes its file, no planted code runs, and a planted
 # AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES does not reach the binary); the failing
-# steps reported ::error::; and no secret value, nor any line of the
+# steps reported ::error::; --base, --example and --dry-run (the plan in the
+# log, nothing written by it; the base's other lines kept; a missing example
+# key fails the step by name); and no secret value, nor any line of the
 # multi-line one, appears anywhere in act's log.
 # Prints "N passed, M failed" last.
 #
@@ -223,7 +225,8 @@ echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
     planted-binary planted-option planted-bash-env planted-shell-options \
-    official-readme official-no-file official-failures export-only blanked-official-readme; do
+    official-readme official-no-file official-failures export-only blanked-official-readme \
+    dry-run base example-missing; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
@@ -249,6 +252,19 @@ if grep -q "::error.*input 'secret-ids' (the aws-secretsmanager-get-secrets styl
     ok "mixed input styles reported by name"
 else
     not_ok "mixed input styles reported by name"
+fi
+if grep -q 'plan for .*/app.env (dotenv); dry run, nothing written:' "$tmp/act.log" &&
+    grep -q '  changed    DB_SOURCE *secret `e2e/app` key `DB_SOURCE`' "$tmp/act.log" &&
+    grep -q '  added      GREETING *secret `e2e/app` key `GREETING`' "$tmp/act.log" &&
+    grep -q '  unchanged  MIGRATION_URL *base `app.env`' "$tmp/act.log"; then
+    ok "dry-run printed the plan: states and sources"
+else
+    not_ok "dry-run printed the plan: states and sources"
+fi
+if grep -q '::error.*`SENTRY_DSN` is listed in `.env.example.more` (--example)' "$tmp/act.log"; then
+    ok "missing example key reported by name"
+else
+    not_ok "missing example key reported by name"
 fi
 if grep -q '\*\*\*' "$tmp/act.log"; then
     ok "masked values show as *** in the log"

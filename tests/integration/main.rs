@@ -1,6 +1,7 @@
 //! Integration tests: the built binary against a real moto server, its files
 //! read back by the programs that consume them.
 
+mod base;
 mod exec;
 mod faults;
 mod fetching;

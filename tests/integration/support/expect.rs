@@ -68,6 +68,18 @@ impl Test {
         self
     }
 
+    /// Standard output must contain `piece` (after `normalize`): for output
+    /// with parts that are not stated, such as the masks before a plan. May
+    /// be called more than once.
+    #[must_use = "expectations are checked by .run()"]
+    pub(crate) fn stdout_contains(mut self, piece: impl Into<String>) -> Test {
+        match &mut self.expect.stdout {
+            Some(Expected::Contains(pieces)) => pieces.push(piece.into()),
+            _ => self.expect.stdout = Some(Expected::Contains(vec![piece.into()])),
+        }
+        self
+    }
+
     /// Standard error must be exactly `text` (after `normalize`).
     #[must_use = "expectations are checked by .run()"]
     pub(crate) fn stderr(mut self, text: impl Into<String>) -> Test {

@@ -1,0 +1,210 @@
+//! `write --dry-run`: the plan of a write that is not made — one line per
+//! variable with its name, its state against the current output file (added,
+//! changed, unchanged, removed) and its source. Values are compared, never
+//! shown: no value, hash or length reaches the plan.
+
+use crate::error::sanitize;
+use crate::github::{Append, markdown_text};
+use crate::render::{self, Format};
+use crate::secret::Variable;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// A variable's state against the current output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Added,
+    Changed,
+    Unchanged,
+    Removed,
+}
+
+impl State {
+    fn word(self) -> &'static str {
+        match self {
+            State::Added => "added",
+            State::Changed => "changed",
+            State::Unchanged => "unchanged",
+            State::Removed => "removed",
+        }
+    }
+}
+
+/// One line of the plan.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub name: String,
+    pub state: State,
+    pub source: String,
+}
+
+/// The source of a key only the current file has.
+const CURRENT_ONLY: &str = "the current file only";
+
+/// Compares the bytes a write would make with the current file's (`None`:
+/// there is none). `source` names where a key of the new bytes comes from.
+/// Also returns false when the current file could not be read as `format`.
+pub(crate) fn compare(
+    format: Format,
+    new: &[u8],
+    current: Option<&[u8]>,
+    variables: &[Variable],
+    source: &dyn Fn(&str) -> String,
+) -> (Vec<Line>, bool) {
+    let new = render::comparable(format, new).unwrap_or_else(|| {
+        // Not reached for the tool's own output; the names still hold.
+        variables
+            .iter()
+            .map(|v| (v.name.clone(), String::new()))
+            .collect()
+    });
+    let (old, readable) = match current.map(|bytes| render::comparable(format, bytes)) {
+        None => (Vec::new(), true),
+        Some(Some(old)) => (old, true),
+        Some(None) => (Vec::new(), false),
+    };
+    let mut lines: Vec<Line> = new
+        .iter()
+        .map(|(name, text)| Line {
+            name: name.clone(),
+            state: match old.iter().find(|(k, _)| k == name) {
+                None => State::Added,
+                Some((_, before)) if before == text => State::Unchanged,
+                Some(_) => State::Changed,
+            },
+            source: source(name),
+        })
+        .collect();
+    lines.extend(
+        old.iter()
+            .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
+            .map(|(k, _)| Line {
+                name: k.clone(),
+                state: State::Removed,
+                source: CURRENT_ONLY.into(),
+            }),
+    );
+    (lines, readable)
+}
+
+/// The plan as printed: a header, then `  STATE  NAME  SOURCE` aligned.
+pub(crate) fn text(target: &str, format: Format, lines: &[Line]) -> String {
+    let mut out = format!(
+        "aws-secrets-env: plan for {} ({}); dry run, nothing written:\n",
+        sanitize(target),
+        format.name()
+    );
+    let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    for l in lines {
+        let _ = writeln!(
+            out,
+            "  {:<9}  {:<width$}   {}",
+            l.state.word(),
+            l.name,
+            sanitize(&l.source)
+        );
+    }
+    if lines.is_empty() {
+        out.push_str("  (no variables)\n");
+    }
+    out
+}
+
+/// The plan for the job summary: a table of names, states and sources.
+pub(crate) fn summary(target: &str, format: Format, lines: &[Line]) -> String {
+    let cell = |s: &str| markdown_text(&sanitize(s));
+    let mut out = format!(
+        "### aws-secrets-env (dry run)\n\nPlan for {} (format `{}`); nothing written.\n\n\
+         | Variable | State | Source |\n|---|---|---|\n",
+        cell(target),
+        format.name()
+    );
+    for l in lines {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            l.name,
+            l.state.word(),
+            cell(&l.source)
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// Prints the plan of writing `new` to `target` (`None`: standard output or
+/// no file), and appends it to the job summary under Actions.
+pub(crate) fn show(
+    format: Format,
+    target: Option<&Path>,
+    shown: &str,
+    new: &[u8],
+    variables: &[Variable],
+    source: &dyn Fn(&str) -> String,
+) -> Result<(), crate::error::Error> {
+    // Only a regular file is read: a FIFO or a device is not waited on.
+    let current = target
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+        .and_then(|p| std::fs::read(p).ok());
+    let (lines, readable) = compare(format, new, current.as_deref(), variables, source);
+    if !readable {
+        eprintln!(
+            "aws-secrets-env: notice: the current file is not {} as this tool writes it; \
+             the plan counts every variable as added",
+            format.name()
+        );
+    }
+    let summary = Append::open("GITHUB_STEP_SUMMARY", summary(shown, format, &lines))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text(shown, format, &lines).as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(crate::error::Error::Stdout)?;
+    if let Some(summary) = summary {
+        summary.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn var(name: &str, value: &str) -> Variable {
+        Variable {
+            name: name.into(),
+            value: Secret::new(value),
+            source: format!("secret `s` key `{name}`"),
+            payload: None,
+            binary_text: None,
+        }
+    }
+
+    #[test]
+    fn four_states_and_no_value_in_any_line() {
+        let vars = [var("A", "v-same"), var("B", "v-new"), var("C", "v-fresh")];
+        let new = render::render(Format::Dotenv, &vars).unwrap();
+        let current = b"A='v-same'\nB='v-old'\nD='v-gone'\n";
+        let source = |name: &str| format!("secret `s` key `{name}`");
+        let (lines, readable) = compare(Format::Dotenv, &new, Some(current), &vars, &source);
+        assert!(readable);
+        let states: Vec<(&str, State)> = lines.iter().map(|l| (l.name.as_str(), l.state)).collect();
+        assert_eq!(
+            states,
+            [
+                ("A", State::Unchanged),
+                ("B", State::Changed),
+                ("C", State::Added),
+                ("D", State::Removed)
+            ]
+        );
+        let shown =
+            text("app.env", Format::Dotenv, &lines) + &summary("app.env", Format::Dotenv, &lines);
+        for value in ["v-same", "v-new", "v-old", "v-fresh", "v-gone"] {
+            assert!(!shown.contains(value), "{value} in {shown}");
+        }
+        let (_, readable) = compare(Format::Json, b"{}", Some(b"not json"), &[], &source);
+        assert!(!readable);
+    }
+}
