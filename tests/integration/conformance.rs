@@ -58,6 +58,9 @@ const VIPER: Reader = Reader {
     lowercases_keys: true,
     ..reader("viper (Debian)", &["go_viper.sh"])
 };
+const RUBY_DOTENV: Reader = reader("ruby-dotenv (Debian)", &["ruby_dotenv.rb"]);
+const PHPDOTENV: Reader = reader("phpdotenv (Debian)", &["php_dotenv.php"]);
+const DJANGO_ENVIRON: Reader = reader("django-environ", &["django_environ.py"]);
 const BASH: Reader = reader("bash", &["shell.sh", "bash"]);
 const DASH: Reader = reader("dash", &["shell.sh", "dash"]);
 const SYSTEMD: Reader = reader("systemd", &["systemd_read.sh"]);
@@ -75,6 +78,9 @@ fn readers(format: Format) -> Vec<&'static Reader> {
             &GODOTENV,
             &GOTENV,
             &VIPER,
+            &RUBY_DOTENV,
+            &PHPDOTENV,
+            &DJANGO_ENVIRON,
             &BASH,
             &DASH,
             &SYSTEMD,
@@ -181,6 +187,45 @@ fn corpus() -> Vec<String> {
         "EOF",
         "export",
         "K=V",
+        // Numbers (JSON numbers become their text).
+        "0",
+        "42",
+        "-1",
+        "-0",
+        "+1",
+        "3.14",
+        "1.10",
+        "1E3",
+        "12345678901234567890123",
+        // Line breaks for str.splitlines() (django-environ) and Unicode.
+        "\u{2028}",
+        "a\u{2029}b",
+        "\u{85}",
+        "x\u{2028}y",
+        "a\u{b}b",
+        "a\u{c}b",
+        "a\u{1c}b",
+        "a\u{1e}b",
+        // Wrapped in quotes of either kind (django-environ strips both).
+        "\"dq wrapped\"",
+        "'sq wrapped'",
+        "'\"both\"'",
+        "\"'both'\"",
+        "\"a\" \"b\"",
+        // Lines that look like `K=V` inside multi-line values (injection).
+        "x\nDB_SOURCE=evil",
+        "x\nexport Y=1",
+        "x\n  Z = 2",
+        "a\n#c\nW='1'",
+        "x\nK2='q'",
+        "x\nK3=\"q\"",
+        "x\u{2028}DB_SOURCE=evil",
+        "x\u{85}DB_SOURCE=evil",
+        "x\u{c}DB_SOURCE=evil",
+        "x\rDB_SOURCE=evil",
+        // phpdotenv reads `="` as the start of a multi-line value.
+        "a=\"b",
+        "x=\"y\nZ=1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -372,7 +417,8 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
 fn tricky_value() -> impl Strategy<Value = String> {
     let special = prop::sample::select(vec![
         '\'', '"', '\\', '$', '`', '#', '=', ';', '{', '}', '(', ')', ' ', '\t', '\r', '\n', '%',
-        ':', '!', '&', '|', '*', '~', 'é', '密', '🦀', '\u{2028}', '\u{85}',
+        ':', '!', '&', '|', '*', '~', 'é', '密', '🦀', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}',
+        '\u{c}',
     ]);
     let ordinary = prop::sample::select(vec!['a', 'Z', '0', '_', '-', '.', '/', '@', 'x']);
     prop::collection::vec(prop_oneof![3 => special, 2 => ordinary], 0..24)
