@@ -131,7 +131,7 @@ pub fn run_write(args: WriteArgs) -> Result<(), Error> {
     check_reserved(&variables, hint, plain_file && args.allow_reserved_names)?;
 
     // Render everything before touching any file, so a refusal writes nothing.
-    let bytes = render::render(args.format, &variables)?;
+    let bytes = render::render_for(args.format, &variables, &args.reader)?;
     write::payloads(&variables)?;
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables)?)

@@ -14,6 +14,32 @@ use crate::cli::Format;
 use crate::error::Error;
 use crate::flatten::Variable;
 use crate::select::is_env_name;
+pub use dotenv::Reader;
+
+/// [`render`] for the readers named with `--reader` (only `dotenv` has a
+/// choice of readers; an empty list means its default set).
+pub fn render_for(
+    format: Format,
+    variables: &[Variable],
+    readers: &[Reader],
+) -> Result<Vec<u8>, Error> {
+    if format != Format::Dotenv {
+        if !readers.is_empty() {
+            return Err(Error::Usage(format!(
+                "--reader applies to `--format dotenv`; `--format {}` has its own reader",
+                format.name()
+            )));
+        }
+        return render(format, variables);
+    }
+    for v in variables {
+        assert!(
+            is_env_name(&v.name),
+            "invalid variable name reached the renderer"
+        );
+    }
+    Ok(dotenv::document(variables, readers)?.into_bytes())
+}
 
 /// Renders every variable in `format`. The result is UTF-8 with LF line ends
 /// and a final newline (when there is any line at all).
