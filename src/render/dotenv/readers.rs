@@ -154,17 +154,22 @@ impl Reader {
             (Phpdotenv, Single) if lf => Some(
                 "contains a line break, and phpdotenv reads multi-line values only in double quotes",
             ),
-            (Phpdotenv, Single) if php_multiline_start(written) => Some(
-                "contains `=\"`, which makes phpdotenv read the following lines as part of this one",
-            ),
+            (Phpdotenv, _) if !php_one_entry(written) => {
+                Some("contains `=\"`, where phpdotenv starts or fails to end a multi-line value")
+            }
             (PythonDotenv, Single) if value.contains("${") => {
                 Some("contains `${`, which python-dotenv expands even inside single quotes")
             }
             (PythonDotenv, Single) if value.contains("\\\\") || value.ends_with('\\') => Some(
                 "contains `\\\\` or ends with `\\`, which python-dotenv unescapes inside single quotes",
             ),
-            (Godotenv, Single) if value.ends_with('\\') => {
-                Some("ends with `\\`, which godotenv 1.5.1 reads as an escaped closing quote")
+            (Gotenv | Viper, Single) if value.contains("\\$") => Some(
+                "contains `\\$`, which Debian's gotenv (also under viper 1.10) unescapes inside single quotes",
+            ),
+            (NodeDotenv | Dotenvx | Godotenv | Gotenv | Viper, Single) if value.ends_with('\\') => {
+                Some(
+                    "ends with `\\`, which node dotenv, dotenvx and the Go readers take as escaping the closing quote",
+                )
             }
             _ => None,
         }
@@ -176,20 +181,41 @@ const SPLITLINES: &[char] = &[
     '\n', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
 ];
 
-/// phpdotenv 5.4 `Lines::looksLikeMultilineStart` on the line `K=` + written:
-/// it holds `="` and at most one `"` that follows a character other than `\`
-/// (after removing every `\\`).
-fn php_multiline_start(written: &str) -> bool {
-    let line = format!("K={written}").replace("\\\\", "");
-    if !line.contains("=\"") {
-        return false;
+/// Whether phpdotenv 5.4 (`Lines::process`) takes the line `K=` + written as
+/// exactly one entry: it starts a multi-line value at a line holding `="`
+/// and at most one `"` after a character other than `\` (every `\\`
+/// removed first), even in single quotes or on the line that should close
+/// the value, and ends it at a line with one such `"` that does not start one.
+fn php_one_entry(written: &str) -> bool {
+    let quotes = |line: &str| {
+        let chars: Vec<char> = line.replace("\\\\", "").chars().collect();
+        chars
+            .windows(2)
+            .filter(|w| w[0] != '\\' && w[1] == '"')
+            .count()
+    };
+    let stop = |line: &str, started: bool| {
+        line == "\""
+            || if started {
+                quotes(line) > 1
+            } else {
+                quotes(line) >= 1
+            }
+    };
+    let text = format!("K={written}");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut multiline = false;
+    for (i, line) in lines.iter().enumerate() {
+        let started = line.contains("=\"") && !stop(line, true);
+        multiline |= started;
+        if multiline && stop(line, started) {
+            multiline = false;
+        }
+        if !multiline && i + 1 < lines.len() {
+            return false;
+        }
     }
-    let chars: Vec<char> = line.chars().collect();
-    let closing = chars
-        .windows(2)
-        .filter(|w| w[0] != '\\' && w[1] == '"')
-        .count();
-    closing <= 1
+    !multiline
 }
 
 /// How the encoder can write a value after `K=`, in order of preference.
@@ -388,12 +414,16 @@ mod tests {
     }
 
     #[test]
-    fn php_multiline_start_matches_phpdotenv() {
-        assert!(php_multiline_start("'a=\"b'"));
-        assert!(!php_multiline_start("'a=\"\"'"));
-        assert!(!php_multiline_start("\"x\""));
-        assert!(!php_multiline_start("'plain'"));
-        assert!(php_multiline_start("\"l1"));
+    fn php_lines_match_phpdotenv() {
+        assert!(!php_one_entry("'a=\"b'"));
+        assert!(php_one_entry("'a=\"\"'"));
+        assert!(php_one_entry("\"x\""));
+        assert!(php_one_entry("'plain'"));
+        assert!(php_one_entry("\"l1\nl2\""));
+        assert!(php_one_entry("\"l1\n\""));
+        assert!(!php_one_entry("\"l1"));
+        // Found by the conformance suite: the closing line holds `="`.
+        assert!(!php_one_entry("\"_Z} *=\n/0=\""));
     }
 
     #[test]
