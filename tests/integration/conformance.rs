@@ -7,7 +7,7 @@ use crate::support::ROOT;
 use aws_secrets_env::cli::Format;
 use aws_secrets_env::error::Error;
 use aws_secrets_env::flatten::Variable;
-use aws_secrets_env::render::render;
+use aws_secrets_env::render::{Reader as DotenvReader, render, render_for};
 use aws_secrets_env::secret::Secret;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -16,24 +16,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-/// A consumer: how to run it, and the values it is known not to carry even
-/// when the format's rule admits them (documented reader limits, not ours).
+/// A consumer: how to run it, and which `--reader` it is for `dotenv`.
 struct Reader {
     name: &'static str,
     command: &'static [&'static str],
     /// Keys come back lowercased (viper).
     lowercases_keys: bool,
-    /// Values this reader's version cannot carry at all; kept out of its file.
-    cannot_carry: fn(&str) -> bool,
-}
-
-fn carries_all(_: &str) -> bool {
-    false
-}
-
-/// Debian's 2019 gotenv (and viper 1.10 on top of it) predate multi-line values.
-fn multi_line(v: &str) -> bool {
-    v.contains('\n')
+    /// Its `--reader` name, for the `dotenv` format.
+    dotenv: Option<DotenvReader>,
 }
 
 const fn reader(name: &'static str, command: &'static [&'static str]) -> Reader {
@@ -41,33 +31,73 @@ const fn reader(name: &'static str, command: &'static [&'static str]) -> Reader 
         name,
         command,
         lowercases_keys: false,
-        cannot_carry: carries_all,
+        dotenv: None,
     }
 }
 
-const PYTHON_DOTENV: Reader = reader("python-dotenv", &["python_dotenv.py"]);
-const NODE_DOTENV: Reader = reader("node dotenv", &["node_dotenv.sh"]);
-const DOTENVX: Reader = reader("dotenvx", &["node_dotenvx.sh"]);
-const GODOTENV: Reader = reader("godotenv", &["go_godotenv.sh"]);
-const GOTENV: Reader = Reader {
-    cannot_carry: multi_line,
-    ..reader("gotenv (Debian)", &["go_gotenv.sh"])
-};
+const fn dotenv(r: DotenvReader, name: &'static str, command: &'static [&'static str]) -> Reader {
+    Reader {
+        dotenv: Some(r),
+        ..reader(name, command)
+    }
+}
+
+const PYTHON_DOTENV: Reader = dotenv(
+    DotenvReader::PythonDotenv,
+    "python-dotenv",
+    &["python_dotenv.py"],
+);
+const NODE_DOTENV: Reader = dotenv(DotenvReader::NodeDotenv, "node dotenv", &["node_dotenv.sh"]);
+const DOTENVX: Reader = dotenv(DotenvReader::Dotenvx, "dotenvx", &["node_dotenvx.sh"]);
+const GODOTENV: Reader = dotenv(DotenvReader::Godotenv, "godotenv", &["go_godotenv.sh"]);
+const GOTENV: Reader = dotenv(DotenvReader::Gotenv, "gotenv (Debian)", &["go_gotenv.sh"]);
 const VIPER: Reader = Reader {
-    cannot_carry: multi_line,
     lowercases_keys: true,
-    ..reader("viper (Debian)", &["go_viper.sh"])
+    ..dotenv(DotenvReader::Viper, "viper (Debian)", &["go_viper.sh"])
 };
-const RUBY_DOTENV: Reader = reader("ruby-dotenv (Debian)", &["ruby_dotenv.rb"]);
-const PHPDOTENV: Reader = reader("phpdotenv (Debian)", &["php_dotenv.php"]);
-const DJANGO_ENVIRON: Reader = reader("django-environ", &["django_environ.py"]);
-const BASH: Reader = reader("bash", &["shell.sh", "bash"]);
-const DASH: Reader = reader("dash", &["shell.sh", "dash"]);
-const SYSTEMD: Reader = reader("systemd", &["systemd_read.sh"]);
-const DOCKER: Reader = reader("docker --env-file", &["docker_envfile.sh"]);
+const RUBY_DOTENV: Reader = dotenv(
+    DotenvReader::RubyDotenv,
+    "ruby-dotenv (Debian)",
+    &["ruby_dotenv.rb"],
+);
+const PHPDOTENV: Reader = dotenv(
+    DotenvReader::Phpdotenv,
+    "phpdotenv (Debian)",
+    &["php_dotenv.php"],
+);
+const DJANGO_ENVIRON: Reader = dotenv(
+    DotenvReader::DjangoEnviron,
+    "django-environ",
+    &["django_environ.py"],
+);
+const BASH: Reader = dotenv(DotenvReader::Bash, "bash", &["shell.sh", "bash"]);
+const DASH: Reader = dotenv(DotenvReader::Dash, "dash", &["shell.sh", "dash"]);
+const SYSTEMD: Reader = dotenv(DotenvReader::Systemd, "systemd", &["systemd_read.sh"]);
+const DOCKER: Reader = dotenv(
+    DotenvReader::Docker,
+    "docker --env-file",
+    &["docker_envfile.sh"],
+);
 const YAML12: Reader = reader("ruamel.yaml (YAML 1.2)", &["yaml_read.py"]);
 const YAML11: Reader = reader("PyYAML (YAML 1.1)", &["yaml11_read.py"]);
 const GITHUB_ENV: Reader = reader("actions/runner GITHUB_ENV", &["github_env.py"]);
+
+/// Every `--reader` of `dotenv`: each is also checked alone.
+const DOTENV_READERS: [&Reader; 13] = [
+    &PYTHON_DOTENV,
+    &NODE_DOTENV,
+    &DOTENVX,
+    &GODOTENV,
+    &GOTENV,
+    &VIPER,
+    &RUBY_DOTENV,
+    &PHPDOTENV,
+    &DJANGO_ENVIRON,
+    &BASH,
+    &DASH,
+    &SYSTEMD,
+    &DOCKER,
+];
 
 fn readers(format: Format) -> Vec<&'static Reader> {
     match format {
@@ -223,6 +253,13 @@ fn corpus() -> Vec<String> {
         "x\u{85}DB_SOURCE=evil",
         "x\u{c}DB_SOURCE=evil",
         "x\rDB_SOURCE=evil",
+        // Regressions (random values): node dotenv reads `\'` as an escaped
+        // quote; phpdotenv starts a multi-line value at a closing line `…="`.
+        "@-Z/_*\\",
+        "\t\u{2029}@\\0|0%a!}:{x",
+        "_Z} *=\n/0=",
+        // Debian's gotenv unescapes `\$` even in single quotes.
+        "0_:/~! _a/\\$.",
         // phpdotenv reads `="` as the start of a multi-line value.
         "a=\"b",
         "x=\"y\nZ=1",
@@ -285,14 +322,34 @@ fn read(reader: &Reader, file: &Path) -> BTreeMap<String, serde_json::Value> {
     }
 }
 
-/// Encodes `values` in `format` (each alone first, to learn which are
-/// refused), writes the accepted ones to one file per reader and checks that
-/// every reader gives every value back. Returns the refused indexes.
+/// Encodes `values` in `format` for the given `--reader` set (each value
+/// alone first, to learn which are refused), writes the accepted ones to one
+/// file per consumer and checks that every consumer gives every value back.
+/// `dotenv` is checked for its default set, for each reader alone, and for
+/// python-dotenv with node dotenv. Returns the refused indexes (default set).
 fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
+    let (refused, mut failures) = check_set(format, values, &[], &readers(format));
+    if format == Format::Dotenv {
+        for consumer in DOTENV_READERS {
+            let set = [consumer.dotenv.unwrap()];
+            failures.extend(check_set(format, values, &set, &[consumer]).1);
+        }
+        let set = [DotenvReader::PythonDotenv, DotenvReader::NodeDotenv];
+        failures.extend(check_set(format, values, &set, &[&PYTHON_DOTENV, &NODE_DOTENV]).1);
+    }
+    (refused, failures)
+}
+
+fn check_set(
+    format: Format,
+    values: &[String],
+    set: &[DotenvReader],
+    consumers: &[&Reader],
+) -> (Vec<usize>, Vec<String>) {
     let mut refused = Vec::new();
     let mut accepted = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        match render(format, &[variable(format!("V{i:03}"), value)]) {
+        match render_for(format, &[variable(format!("V{i:03}"), value)], set) {
             Ok(_) => accepted.push(i),
             Err(Error::Refused { key, format: f, .. }) => {
                 assert_eq!(
@@ -301,28 +358,51 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
                 );
                 refused.push(i);
             }
+            Err(Error::RefusedForReader {
+                key,
+                format: f,
+                reader,
+                ..
+            }) => {
+                assert_eq!(
+                    (key.as_str(), f),
+                    (format!("V{i:03}").as_str(), format.name())
+                );
+                // Every refusal names a reader of the set.
+                let named = if set.is_empty() {
+                    &DotenvReader::DEFAULT[..]
+                } else {
+                    set
+                };
+                assert!(
+                    named.iter().any(|r| r.name() == reader),
+                    "{reader} is not in {named:?}"
+                );
+                refused.push(i);
+            }
             Err(other) => panic!("unexpected error {other}"),
         }
     }
     let mut failures = Vec::new();
     let dir = tempfile::tempdir().unwrap();
-    for reader in readers(format) {
-        let keep: Vec<usize> = accepted
-            .iter()
-            .copied()
-            .filter(|&i| !(reader.cannot_carry)(&values[i]))
-            .collect();
+    for reader in consumers {
+        let keep = &accepted;
         let vars: Vec<Variable> = keep
             .iter()
             .map(|&i| variable(format!("V{i:03}"), &values[i]))
             .collect();
-        let bytes = render(format, &vars).expect("accepted one by one, accepted together");
+        let bytes = render_for(format, &vars, set).expect("accepted one by one, accepted together");
         let file = dir
             .path()
             .join(format!("{}.{}", format.name(), reader.command.join("_")));
         std::fs::write(&file, &bytes).unwrap();
         let got = read(reader, &file);
-        for &i in &keep {
+        let set_name = if format == Format::Dotenv {
+            format!(" for --reader {set:?}")
+        } else {
+            String::new()
+        };
+        for &i in keep {
             let key = format!("V{i:03}");
             let key = if reader.lowercases_keys {
                 key.to_lowercase()
@@ -333,7 +413,7 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
             match got.get(&key) {
                 Some(v) if *v == expected => {}
                 other => failures.push(format!(
-                    "{} reading {}: {key} = {:?}, read back as {:?}",
+                    "{} reading {}{set_name}: {key} = {:?}, read back as {:?}",
                     reader.name,
                     format.name(),
                     values[i],
@@ -343,7 +423,7 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
         }
         if got.len() != keep.len() {
             failures.push(format!(
-                "{} reading {}: {} variables, expected {}",
+                "{} reading {}{set_name}: {} variables, expected {}",
                 reader.name,
                 format.name(),
                 got.len(),
@@ -389,16 +469,25 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
                         "docker refused {r}"
                     );
                 }
-                assert_eq!(refused.len(), 12, "docker refused {refused:?}");
+                assert_eq!(refused.len(), 25, "docker refused {refused:?}");
             }
             Format::Dotenv => {
+                // The default readers include Ruby, PHP, Django, gotenv and
+                // viper: no line break of any kind gets through.
+                for must in [
+                    "\"multi\\nline\"",
+                    "\"x\\nDB_SOURCE=evil\"",
+                    "\"x\\u{2028}DB_SOURCE=evil\"",
+                    "\"\\\"dq wrapped\\\"\"",
+                    "\"$HOME\"",
+                    "\"${HOME}\"",
+                ] {
+                    assert!(refused.iter().any(|r| r == must), "dotenv took {must}");
+                }
                 for r in &refused {
                     assert!(
-                        r.contains("\\r")
-                            || r.contains("${")
-                            || r.contains("\\\\")
-                            || r.contains('\'')
-                            || r.contains("\\u{fff"),
+                        !["\"plain\"", "\"12345678901234567890123\"", "\"it's\""]
+                            .contains(&r.as_str()),
                         "dotenv refused {r}"
                     );
                 }
