@@ -92,6 +92,7 @@ fn dotenv_reads_back_exactly_in_bash_dash_and_python_dotenv() {
     let out = Test::new()
         .secret("dot", values)
         .select("dot")
+        .args(["--reader", "bash,dash,python-dotenv"])
         .run()
         .success()
         .no_leak();
@@ -299,6 +300,57 @@ fn missing_deleted_and_binary_secrets_fail_and_leave_the_file_untouched() {
     assert_eq!(leftovers.len(), 1, "a temp file was left behind");
 }
 
+/// Issue 14: by default a multi-line value is refused, naming the reader
+/// that would read its second line as a variable of its own and the
+/// `--reader` choice that carries it; naming the real readers lets it through.
+#[test]
+fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
+    let pem = "-----BEGIN KEY-----\nMIIB\nDB_SOURCE=evil\n-----END KEY-----\n";
+    let secret = serde_json::json!({ "KEY": pem, "DB_SOURCE": "postgres://real" }).to_string();
+    let t = Test::new().secret("pem", &secret);
+    t.select("pem")
+        .run()
+        .failure()
+        .no_leak()
+        .stderr_has("format `dotenv` cannot carry the value of `KEY` to reader `")
+        .stderr_has("line break")
+        .stderr_has("`--reader python-dotenv,node-dotenv,")
+        .no_file("app.env");
+    let t = Test::new().secret("pem2", &secret);
+    let out = t
+        .select("pem2")
+        .args(["--reader", "python-dotenv,node-dotenv"])
+        .run()
+        .success()
+        .no_leak();
+    assert!(out.file("app.env").contains(&format!("KEY='{pem}'\n")));
+    // Ruby dotenv needs `\n`, which bash reads as two characters.
+    let t = Test::new().secret("pem3", &secret);
+    let out = t
+        .select("pem3")
+        .args(["--reader", "ruby-dotenv,phpdotenv"])
+        .run()
+        .success();
+    assert!(
+        out.file("app.env")
+            .contains("KEY=\"-----BEGIN KEY-----\\nMIIB\\n")
+    );
+    let t = Test::new().secret("pem4", &secret);
+    t.select("pem4")
+        .args(["--reader", "ruby-dotenv,bash"])
+        .run()
+        .failure()
+        .stderr_has("to reader `ruby-dotenv`")
+        .stderr_has("`--reader bash`");
+    Test::new()
+        .secret("pem5", &secret)
+        .select("pem5")
+        .args(["--format", "shell", "--reader", "bash"])
+        .run()
+        .code(2)
+        .stderr_has("--reader applies to `--format dotenv`");
+}
+
 #[test]
 fn missing_json_key_is_named() {
     let t = Test::new().secret("k", r#"{"present":"x"}"#);
@@ -317,8 +369,11 @@ fn dotenv_refusals_name_key_and_format_and_suggest_another() {
     out.stderr_has("format `dotenv` cannot carry the value of `BAD`")
         .stderr_has("single quote")
         .stderr_has("use `--format shell`");
-    let t = Test::new().secret("r2", r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"a\\b"}"#);
-    for key in ["CR", "INTERP", "BS"] {
+    let t = Test::new().secret(
+        "r2",
+        r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"it's \\$","LF":"a\nb"}"#,
+    );
+    for key in ["CR", "INTERP", "BS", "LF"] {
         Test::new()
             .args(["--secret-id", &format!("{}:{key}", t.name("r2"))])
             .run()
@@ -520,6 +575,7 @@ fn step_outputs_summary_and_export_env() {
     let (output, env, summary) = (t.path("gh_output"), t.path("gh_env"), t.path("summary.md"));
     let out = t
         .select("gh")
+        .args(["--reader", "python-dotenv"])
         .arg("--export-env")
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", output.to_str().unwrap())
