@@ -640,3 +640,75 @@ fn devices_are_written_to_not_replaced() {
     let meta = std::fs::metadata("/dev/null").unwrap();
     assert!(!meta.is_file(), "/dev/null is still a device");
 }
+
+/// Issue 14 / review M3: a JSON number is written as its JSON text, also
+/// inside arrays and objects kept as JSON.
+#[test]
+fn json_numbers_keep_their_text() {
+    let secret = r#"{"BIG":12345678901234567890123,"PRICE":1.10,"EXP":1e3,"NEG0":-0,"ARR":[1.50, 2E2, {"a": 1.0}],"OBJ":{"N":-1.250E-3},"HUGE":1e400,"INT":7}"#;
+    let out = Test::new()
+        .secret("nums", secret)
+        .select("nums")
+        .args(["--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let want: BTreeMap<String, String> = [
+        ("BIG", "12345678901234567890123"),
+        ("PRICE", "1.10"),
+        ("EXP", "1e3"),
+        ("NEG0", "-0"),
+        ("ARR", r#"[1.50,2E2,{"a":1.0}]"#),
+        ("OBJ_N", "-1.250E-3"),
+        ("HUGE", "1e400"),
+        ("INT", "7"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+/// Issue 14 / review L1: under `--parse-json auto`, text that starts with `{`
+/// and is not valid JSON is an error naming the secret and the line and
+/// column, never the text (a console edit's trailing comma must not deploy a
+/// file without a single expected key).
+#[test]
+fn malformed_json_object_is_an_error_naming_secret_and_position() {
+    let deep = format!("{}1{}", r#"{"a":"#.repeat(200), "}".repeat(200));
+    for (n, text) in [
+        r#"{"DB_DRIVER":"postgres","DB_PASSWORD":"hunter2-secret",}"#,
+        "\n  \t{\"DB_PASSWORD\":\"hunter2-secret\" \"X\":1}",
+        deep.as_str(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad{n}");
+        let t = Test::new().secret(&name, text);
+        let id = t.name(&name);
+        t.select(&name)
+            .run()
+            .failure()
+            .no_leak()
+            .stderr_has(&format!(
+                "secret `{id}` is not a JSON object (not valid JSON: "
+            ))
+            .stderr_has(" line ")
+            .stderr_has(" column ")
+            .stderr_has("--parse-json never")
+            .no_file("app.env");
+    }
+    // Text that does not start with `{` stays one variable, and
+    // `--parse-json never` keeps even a broken object whole.
+    let t = Test::new().secret("plain", "not json {,}");
+    let out = t.select("plain").run().success();
+    assert!(out.file("app.env").ends_with("plain='not json {,}'\n"));
+    let t = Test::new().secret("keep", r#"{"A":"x",}"#);
+    let out = t
+        .select("keep")
+        .args(["--parse-json", "never"])
+        .run()
+        .success();
+    assert!(out.file("app.env").ends_with("keep='{\"A\":\"x\",}'\n"));
+}
