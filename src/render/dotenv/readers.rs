@@ -106,6 +106,9 @@ impl Reader {
         let lf = value.contains('\n');
         let cr = value.contains('\r');
         match (self, encoding) {
+            (Docker | Gotenv | Viper, _) if written.len() > MAX_WRITTEN => Some(
+                "makes a line longer than 64 KiB, which docker refuses and where Debian's gotenv (also under viper 1.10) silently stops reading the file",
+            ),
             (Docker, Bare) | (Bash | Dash, Single | Double | Bare) => None,
             (Docker, _) => Some(
                 "needs quotes, which `docker run --env-file` keeps as part of the value (use `--format docker` for it)",
@@ -175,6 +178,11 @@ impl Reader {
         }
     }
 }
+
+/// bufio.Scanner's 64 KiB line limit in docker's env-file reader and
+/// Debian's gotenv, less room for `NAME=` and the line end (names are not
+/// known here).
+const MAX_WRITTEN: usize = 65_000;
 
 /// What `str.splitlines()` splits at (besides CR, handled before).
 const SPLITLINES: &[char] = &[
