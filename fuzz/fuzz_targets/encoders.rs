@@ -150,23 +150,26 @@ fn php_starts_multiline(line: &str) -> bool {
 fn canonical_refused(format: Format) -> Vec<String> {
     let mut v: Vec<String> = vec!["\0".into()];
     match format {
-        Format::Dotenv => v.extend(
-            [
-                "\u{ffff}",
-                "a\rb",
-                "${",
-                "a\\",
-                "a\\$b",
-                "a\nb",
-                "a\u{2028}b",
-                "$a",
-                "\"x\"",
-                "a=\"b",
-                "'\"",
-                "'\\",
-            ]
-            .map(String::from),
-        ),
+        Format::Dotenv => {
+            v.extend(
+                [
+                    "\u{ffff}",
+                    "a\rb",
+                    "${",
+                    "a\\",
+                    "a\\$b",
+                    "a\nb",
+                    "a\u{2028}b",
+                    "$a",
+                    "\"x\"",
+                    "a=\"b",
+                    "'\"",
+                    "'\\",
+                ]
+                .map(String::from),
+            );
+            v.push("x".repeat(65_001));
+        }
         Format::Systemd => v.push("\u{ffff}".into()),
         Format::Docker => {
             v.extend(["a\nb", "a\r", "'x'"].map(String::from));
