@@ -117,7 +117,7 @@ fn model_refuses(format: Format, name: &str, v: &str) -> bool {
                 && !php_starts_multiline(&format!("K='{v}'"));
             let double = !v.contains(['"', '\\', '$', '`']);
             // Debian's gotenv stops at a line over 64 KiB.
-            let long = v.len() + 2 > 65_000;
+            let long = name.len() + 3 + v.len() >= 65_535;
             nul || nonchar || line_break || long || v.starts_with('$') || !(single || double)
         }
         Format::Docker => {
@@ -168,7 +168,7 @@ fn canonical_refused(format: Format) -> Vec<String> {
                 ]
                 .map(String::from),
             );
-            v.push("x".repeat(65_001));
+            v.push("x".repeat(65_535));
         }
         Format::Systemd => v.push("\u{ffff}".into()),
         Format::Docker => {

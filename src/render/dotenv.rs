@@ -20,8 +20,8 @@ pub fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }
-    match readers::encode(value, &Reader::DEFAULT) {
-        Ok(written) => Ok(format!("{name}={written}")),
+    match readers::encode(name, value, &Reader::DEFAULT) {
+        Ok(line) => Ok(line),
         Err(r) => Err(Refusal {
             reason: r.reason,
             suggest: "`--reader` naming only the readers of the file, `--format shell` (for `source`) or `--format json`",
@@ -45,11 +45,9 @@ pub fn document(variables: &[Variable], readers: &[Reader]) -> Result<String, Er
                 suggest: NUL.suggest,
             });
         }
-        match readers::encode(value, readers) {
-            Ok(written) => {
-                out.push_str(&v.name);
-                out.push('=');
-                out.push_str(&written);
+        match readers::encode(&v.name, value, readers) {
+            Ok(line) => {
+                out.push_str(&line);
                 out.push('\n');
             }
             Err(r) => {

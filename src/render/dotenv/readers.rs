@@ -96,17 +96,17 @@ impl Reader {
         }
     }
 
-    /// Why this reader would not read `value`, written as `written` (what
-    /// follows `K=`) in `encoding`, back exactly; `None` when it would.
+    /// Why this reader would not read `value`, written in `encoding` as the
+    /// line `line` (`NAME=…`, no line end), back exactly; `None` when it would.
     /// The reason completes "the value …" and never quotes the value.
-    pub fn misreads(self, encoding: Encoding, value: &str, written: &str) -> Option<&'static str> {
+    pub fn misreads(self, encoding: Encoding, value: &str, line: &str) -> Option<&'static str> {
         use Encoding::*;
         use Reader::*;
         let has = |set: &[char]| value.contains(set);
         let lf = value.contains('\n');
         let cr = value.contains('\r');
         match (self, encoding) {
-            (Docker | Gotenv | Viper, _) if written.len() > MAX_WRITTEN => Some(
+            (Docker | Gotenv | Viper, _) if line.len() >= MAX_LINE => Some(
                 "makes a line longer than 64 KiB, which docker refuses and where Debian's gotenv (also under viper 1.10) silently stops reading the file",
             ),
             (Docker, Bare) | (Bash | Dash, Single | Double | Bare) => None,
@@ -157,7 +157,7 @@ impl Reader {
             (Phpdotenv, Single) if lf => Some(
                 "contains a line break, and phpdotenv reads multi-line values only in double quotes",
             ),
-            (Phpdotenv, _) if !php_one_entry(written) => {
+            (Phpdotenv, _) if !php_one_entry(line) => {
                 Some("contains `=\"`, where phpdotenv starts or fails to end a multi-line value")
             }
             (PythonDotenv, Single) if value.contains("${") => {
@@ -179,22 +179,22 @@ impl Reader {
     }
 }
 
-/// bufio.Scanner's 64 KiB line limit in docker's env-file reader and
-/// Debian's gotenv, less room for `NAME=` and the line end (names are not
-/// known here).
-const MAX_WRITTEN: usize = 65_000;
+/// bufio.Scanner's 64 KiB buffer in docker's env-file reader and Debian's
+/// gotenv: a line of this many bytes (without its LF) or more is not read
+/// (gotenv read 65,534, not 65,536; docker reads 65,535).
+const MAX_LINE: usize = 65_535;
 
 /// What `str.splitlines()` splits at (besides CR, handled before).
 const SPLITLINES: &[char] = &[
     '\n', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
 ];
 
-/// Whether phpdotenv 5.4 (`Lines::process`) takes the line `K=` + written as
+/// Whether phpdotenv 5.4 (`Lines::process`) takes `line` (`NAME=…`) as
 /// exactly one entry: it starts a multi-line value at a line holding `="`
 /// and at most one `"` after a character other than `\` (every `\\`
 /// removed first), even in single quotes or on the line that should close
 /// the value, and ends it at a line with one such `"` that does not start one.
-fn php_one_entry(written: &str) -> bool {
+fn php_one_entry(line: &str) -> bool {
     let quotes = |line: &str| {
         let chars: Vec<char> = line.replace("\\\\", "").chars().collect();
         chars
@@ -210,8 +210,7 @@ fn php_one_entry(written: &str) -> bool {
                 quotes(line) >= 1
             }
     };
-    let text = format!("K={written}");
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<&str> = line.split('\n').collect();
     let mut multiline = false;
     for (i, line) in lines.iter().enumerate() {
         let started = line.contains("=\"") && !stop(line, true);
@@ -298,9 +297,9 @@ impl ReaderRefusal {
     }
 }
 
-/// `value` written after `K=` so that every reader in `readers` reads it back
-/// exactly (an empty set means [`Reader::DEFAULT`]), or why not.
-pub fn encode(value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> {
+/// The line `NAME=…` (no line end) that every reader in `readers` reads back
+/// as `value` exactly (an empty set means [`Reader::DEFAULT`]), or why not.
+pub fn encode(name: &str, value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> {
     let readers: &[Reader] = if readers.is_empty() {
         &Reader::DEFAULT
     } else {
@@ -312,10 +311,11 @@ pub fn encode(value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> 
         let Some(written) = encoding.write(value) else {
             continue;
         };
+        let line = format!("{name}={written}");
         let mut misreaders = Vec::new();
         let mut first_reason = None;
         for &r in readers {
-            if let Some(reason) = r.misreads(encoding, value, &written) {
+            if let Some(reason) = r.misreads(encoding, value, &line) {
                 first_reason.get_or_insert(reason);
                 if !misreaders.contains(&r) {
                     misreaders.push(r);
@@ -323,7 +323,7 @@ pub fn encode(value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> 
             }
         }
         let Some(reason) = first_reason else {
-            return Ok(written);
+            return Ok(line);
         };
         if best
             .as_ref()
@@ -374,20 +374,20 @@ mod tests {
 
     #[test]
     fn a_pem_key_is_refused_by_default_naming_a_reader_and_carried_for_python_and_node() {
-        let r = encode(PEM, &[]).unwrap_err();
+        let r = encode("K", PEM, &[]).unwrap_err();
         assert!(Reader::DEFAULT.contains(&r.reader));
         assert!(!r.carriers.is_empty());
         assert!(r.suggest().contains("--reader "));
         assert_eq!(
-            encode(PEM, &[Reader::PythonDotenv, Reader::NodeDotenv]).unwrap(),
-            format!("'{PEM}'")
+            encode("K", PEM, &[Reader::PythonDotenv, Reader::NodeDotenv]).unwrap(),
+            format!("K='{PEM}'")
         );
         // Ruby needs `\n`; bash reads it as two characters.
         assert_eq!(
-            encode("a\nb", &[Reader::RubyDotenv, Reader::Phpdotenv]).unwrap(),
-            "\"a\\nb\""
+            encode("K", "a\nb", &[Reader::RubyDotenv, Reader::Phpdotenv]).unwrap(),
+            "K=\"a\\nb\""
         );
-        let r = encode("a\nb", &[Reader::RubyDotenv, Reader::Bash]).unwrap_err();
+        let r = encode("K", "a\nb", &[Reader::RubyDotenv, Reader::Bash]).unwrap_err();
         assert_eq!(r.reader, Reader::RubyDotenv);
         assert_eq!(r.carriers, [Reader::Bash]);
     }
@@ -401,7 +401,7 @@ mod tests {
             Reader::DjangoEnviron,
         ] {
             for v in ["x\nDB_SOURCE=evil", "x\u{2028}DB=1", "x\rDB=1"] {
-                if let Ok(line) = encode(v, &[reader]) {
+                if let Ok(line) = encode("K", v, &[reader]) {
                     assert!(
                         !line.contains(['\n', '\r', '\u{2028}']) || reader != Reader::DjangoEnviron,
                         "{reader:?} {v:?} -> {line:?}"
@@ -415,29 +415,32 @@ mod tests {
     #[test]
     fn django_quirks() {
         let d = [Reader::DjangoEnviron];
-        assert!(encode("\"dq wrapped\"", &d).is_err());
-        assert!(encode("$HOME", &d).is_err());
-        assert_eq!(encode("a\"b", &d).unwrap(), "'a\"b'");
-        assert_eq!(encode("'sq'", &d).unwrap(), "\"'sq'\"");
+        assert!(encode("K", "\"dq wrapped\"", &d).is_err());
+        assert!(encode("K", "$HOME", &d).is_err());
+        assert_eq!(encode("K", "a\"b", &d).unwrap(), "K='a\"b'");
+        assert_eq!(encode("K", "'sq'", &d).unwrap(), "K=\"'sq'\"");
     }
 
     #[test]
     fn php_lines_match_phpdotenv() {
-        assert!(!php_one_entry("'a=\"b'"));
-        assert!(php_one_entry("'a=\"\"'"));
-        assert!(php_one_entry("\"x\""));
-        assert!(php_one_entry("'plain'"));
-        assert!(php_one_entry("\"l1\nl2\""));
-        assert!(php_one_entry("\"l1\n\""));
-        assert!(!php_one_entry("\"l1"));
+        assert!(!php_one_entry("K='a=\"b'"));
+        assert!(php_one_entry("K='a=\"\"'"));
+        assert!(php_one_entry("K=\"x\""));
+        assert!(php_one_entry("K='plain'"));
+        assert!(php_one_entry("K=\"l1\nl2\""));
+        assert!(php_one_entry("K=\"l1\n\""));
+        assert!(!php_one_entry("K=\"l1"));
         // Found by the conformance suite: the closing line holds `="`.
-        assert!(!php_one_entry("\"_Z} *=\n/0=\""));
+        assert!(!php_one_entry("K=\"_Z} *=\n/0=\""));
     }
 
     #[test]
     fn docker_gets_bare_values_only() {
-        assert_eq!(encode("abc-1.2", &[Reader::Docker]).unwrap(), "abc-1.2");
-        let r = encode("a b", &[Reader::Docker, Reader::Bash]).unwrap_err();
+        assert_eq!(
+            encode("K", "abc-1.2", &[Reader::Docker]).unwrap(),
+            "K=abc-1.2"
+        );
+        let r = encode("K", "a b", &[Reader::Docker, Reader::Bash]).unwrap_err();
         assert_eq!(r.reader, Reader::Docker);
         assert!(r.reason.contains("--format docker"));
     }
