@@ -131,6 +131,20 @@ pub(crate) struct WriteArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Dotenv, env = "AWS_SECRETS_ENV_FORMAT")]
     pub format: Format,
 
+    /// Who reads the `dotenv` file (comma-separated): python-dotenv,
+    /// node-dotenv, dotenvx, godotenv, gotenv, viper, ruby-dotenv, phpdotenv,
+    /// django-environ, bash, dash, systemd, docker. Every value is written so
+    /// that each of them reads it back exactly, or refused. Default: all but
+    /// docker.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "NAME,...",
+        env = "AWS_SECRETS_ENV_READER"
+    )]
+    pub reader: Vec<crate::render::Reader>,
+
     /// Write variables whose names change how programs run (PATH, LD_*,
     /// `NODE_OPTIONS`, GITHUB_*…) to a plain file anyway. Never for
     /// `github-env`, `--export-env` or `exec`.

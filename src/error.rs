@@ -208,6 +208,19 @@ pub enum Error {
         with_base: bool,
     },
 
+    /// The same, for a reader of the file (`--reader`): names the reader and
+    /// the `--reader` choice or format that would carry the value.
+    #[error(
+        "format `{format}` cannot carry the value of `{key}` to reader `{reader}`: it {reason}; use {suggest} instead"
+    )]
+    RefusedForReader {
+        key: String,
+        format: &'static str,
+        reader: &'static str,
+        reason: &'static str,
+        suggest: String,
+    },
+
     #[error("cannot write `{}`: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -275,7 +288,7 @@ impl Error {
             | Error::Denied { .. }
             | Error::NotAllowed { .. }
             | Error::Exists { .. } => "variable name",
-            Error::Refused { .. } => "value refused by format",
+            Error::Refused { .. } | Error::RefusedForReader { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",
             Error::EnvFile { .. } | Error::Read { .. } => "unreadable env file",
             Error::NotProvided { .. } => "key missing",

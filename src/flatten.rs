@@ -174,12 +174,21 @@ fn whole_secret(
     }
     let text = item.value.expose();
     let object = match opts.parse_json {
-        ParseJson::Never => None,
-        ParseJson::Auto => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(object)) => Some(object),
-            _ => None,
-        },
+        // Text that starts like an object must be one: a stray comma must
+        // not turn a whole JSON secret into a single variable.
+        ParseJson::Auto
+            if text
+                .trim_start_matches([' ', '\t', '\n', '\r'])
+                .starts_with('{') =>
+        {
+            Some(parse_object(
+                id,
+                text,
+                "it starts with `{` (`--parse-json never` keeps it whole)",
+            )?)
+        }
         ParseJson::Always => Some(parse_object(id, text, "--parse-json always requires one")?),
+        ParseJson::Never | ParseJson::Auto => None,
     };
     match object {
         Some(object) => flatten_into(&object, prefix, id, "", push),
@@ -194,11 +203,52 @@ fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, V
         why,
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => Ok(object),
+        // Valid (syntax, nesting, number range): read again keeping each
+        // number's text.
+        Ok(Value::Object(_)) => match exact(text) {
+            Ok(Value::Object(object)) => Ok(object),
+            _ => unreachable!("a valid JSON object reads again as one"),
+        },
         // serde_json's messages give a line and column, never the text.
         Err(e) => Err(not_object(format!(" (not valid JSON: {e})"))),
         Ok(other) => Err(not_object(format!(" (it is a JSON {})", kind(&other)))),
     }
+}
+
+/// `text`, already validated, with every number, boolean and array as a
+/// string holding its JSON text exactly as written (`1.10`, `1E3`, `-0`, 23
+/// digits; arrays without the white space between tokens), objects as
+/// objects and strings as strings.
+fn exact(text: &str) -> serde_json::Result<Value> {
+    use serde_json::value::RawValue;
+    Ok(match text.as_bytes().first() {
+        Some(b'{') => {
+            let members: indexmap::IndexMap<String, Box<RawValue>> = serde_json::from_str(text)?;
+            let mut object = Map::new();
+            for (key, value) in members {
+                object.insert(key, exact(value.get())?);
+            }
+            Value::Object(object)
+        }
+        Some(b'"' | b'n') => serde_json::from_str(text)?,
+        _ => Value::String(compact(text)),
+    })
+}
+
+/// JSON text without the white space outside strings.
+fn compact(text: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::with_capacity(text.len()), false, false);
+    for c in text.chars() {
+        if in_string {
+            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -288,6 +338,15 @@ fn join(prefix: &str, key: &str, sep: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_keeps_number_text_and_compacts_arrays() {
+        let v = exact(r#"{"a":1.10,"b":[1E3, "x \" ,", {"c": -0}],"d":{"e":12345678901234567890123},"f":null}"#).unwrap();
+        assert_eq!(
+            v.to_string(),
+            r#"{"a":"1.10","b":"[1E3,\"x \\\" ,\",{\"c\":-0}]","d":{"e":"12345678901234567890123"},"f":null}"#
+        );
+    }
 
     fn run(
         selector: &str,

@@ -6,7 +6,7 @@
 //! `cargo test --features conformance --test conformance`.
 
 use aws_secrets_env::error::Error;
-use aws_secrets_env::render::{Format, render};
+use aws_secrets_env::render::{Format, Reader as DotenvReader, render};
 use aws_secrets_env::secret::{Secret, Variable};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -15,24 +15,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-/// A consumer: how to run it, and the values it is known not to carry even
-/// when the format's rule admits them (documented reader limits, not ours).
+/// A consumer: how to run it, and which `--reader` it is for `dotenv`.
 struct Reader {
     name: &'static str,
     command: &'static [&'static str],
     /// Keys come back lowercased (viper).
     lowercases_keys: bool,
-    /// Values this reader's version cannot carry at all; kept out of its file.
-    cannot_carry: fn(&str) -> bool,
-}
-
-fn carries_all(_: &str) -> bool {
-    false
-}
-
-/// Debian's 2019 gotenv (and viper 1.10 on top of it) predate multi-line values.
-fn multi_line(v: &str) -> bool {
-    v.contains('\n')
+    /// Its `--reader` name, for the `dotenv` format.
+    dotenv: Option<DotenvReader>,
 }
 
 const fn reader(name: &'static str, command: &'static [&'static str]) -> Reader {
@@ -40,30 +30,73 @@ const fn reader(name: &'static str, command: &'static [&'static str]) -> Reader 
         name,
         command,
         lowercases_keys: false,
-        cannot_carry: carries_all,
+        dotenv: None,
     }
 }
 
-const PYTHON_DOTENV: Reader = reader("python-dotenv", &["python_dotenv.py"]);
-const NODE_DOTENV: Reader = reader("node dotenv", &["node_dotenv.sh"]);
-const DOTENVX: Reader = reader("dotenvx", &["node_dotenvx.sh"]);
-const GODOTENV: Reader = reader("godotenv", &["go_godotenv.sh"]);
-const GOTENV: Reader = Reader {
-    cannot_carry: multi_line,
-    ..reader("gotenv (Debian)", &["go_gotenv.sh"])
-};
+const fn dotenv(r: DotenvReader, name: &'static str, command: &'static [&'static str]) -> Reader {
+    Reader {
+        dotenv: Some(r),
+        ..reader(name, command)
+    }
+}
+
+const PYTHON_DOTENV: Reader = dotenv(
+    DotenvReader::PythonDotenv,
+    "python-dotenv",
+    &["python_dotenv.py"],
+);
+const NODE_DOTENV: Reader = dotenv(DotenvReader::NodeDotenv, "node dotenv", &["node_dotenv.sh"]);
+const DOTENVX: Reader = dotenv(DotenvReader::Dotenvx, "dotenvx", &["node_dotenvx.sh"]);
+const GODOTENV: Reader = dotenv(DotenvReader::Godotenv, "godotenv", &["go_godotenv.sh"]);
+const GOTENV: Reader = dotenv(DotenvReader::Gotenv, "gotenv (Debian)", &["go_gotenv.sh"]);
 const VIPER: Reader = Reader {
-    cannot_carry: multi_line,
     lowercases_keys: true,
-    ..reader("viper (Debian)", &["go_viper.sh"])
+    ..dotenv(DotenvReader::Viper, "viper (Debian)", &["go_viper.sh"])
 };
-const BASH: Reader = reader("bash", &["shell.sh", "bash"]);
-const DASH: Reader = reader("dash", &["shell.sh", "dash"]);
-const SYSTEMD: Reader = reader("systemd", &["systemd_read.sh"]);
-const DOCKER: Reader = reader("docker --env-file", &["docker_envfile.sh"]);
+const RUBY_DOTENV: Reader = dotenv(
+    DotenvReader::RubyDotenv,
+    "ruby-dotenv (Debian)",
+    &["ruby_dotenv.rb"],
+);
+const PHPDOTENV: Reader = dotenv(
+    DotenvReader::Phpdotenv,
+    "phpdotenv (Debian)",
+    &["php_dotenv.php"],
+);
+const DJANGO_ENVIRON: Reader = dotenv(
+    DotenvReader::DjangoEnviron,
+    "django-environ",
+    &["django_environ.py"],
+);
+const BASH: Reader = dotenv(DotenvReader::Bash, "bash", &["shell.sh", "bash"]);
+const DASH: Reader = dotenv(DotenvReader::Dash, "dash", &["shell.sh", "dash"]);
+const SYSTEMD: Reader = dotenv(DotenvReader::Systemd, "systemd", &["systemd_read.sh"]);
+const DOCKER: Reader = dotenv(
+    DotenvReader::Docker,
+    "docker --env-file",
+    &["docker_envfile.sh"],
+);
 const YAML12: Reader = reader("ruamel.yaml (YAML 1.2)", &["yaml_read.py"]);
 const YAML11: Reader = reader("PyYAML (YAML 1.1)", &["yaml11_read.py"]);
 const GITHUB_ENV: Reader = reader("actions/runner GITHUB_ENV", &["github_env.py"]);
+
+/// Every `--reader` of `dotenv`: each is also checked alone.
+const DOTENV_READERS: [&Reader; 13] = [
+    &PYTHON_DOTENV,
+    &NODE_DOTENV,
+    &DOTENVX,
+    &GODOTENV,
+    &GOTENV,
+    &VIPER,
+    &RUBY_DOTENV,
+    &PHPDOTENV,
+    &DJANGO_ENVIRON,
+    &BASH,
+    &DASH,
+    &SYSTEMD,
+    &DOCKER,
+];
 
 fn readers(format: Format) -> Vec<&'static Reader> {
     match format {
@@ -74,6 +107,9 @@ fn readers(format: Format) -> Vec<&'static Reader> {
             &GODOTENV,
             &GOTENV,
             &VIPER,
+            &RUBY_DOTENV,
+            &PHPDOTENV,
+            &DJANGO_ENVIRON,
             &BASH,
             &DASH,
             &SYSTEMD,
@@ -92,6 +128,8 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Tricky values: quotes, expansions, escapes, comments, separators, line
 /// breaks, white space, non-ASCII, YAML look-alikes, workflow-command text,
 /// plus every ASCII character alone and embedded.
+// One literal list of tricky values reads best whole.
+#[allow(clippy::too_many_lines)]
 fn corpus() -> Vec<String> {
     let mut values: Vec<String> = [
         "",
@@ -172,6 +210,52 @@ fn corpus() -> Vec<String> {
         "EOF",
         "export",
         "K=V",
+        // Numbers (JSON numbers become their text).
+        "0",
+        "42",
+        "-1",
+        "-0",
+        "+1",
+        "3.14",
+        "1.10",
+        "1E3",
+        "12345678901234567890123",
+        // Line breaks for str.splitlines() (django-environ) and Unicode.
+        "\u{2028}",
+        "a\u{2029}b",
+        "\u{85}",
+        "x\u{2028}y",
+        "a\u{b}b",
+        "a\u{c}b",
+        "a\u{1c}b",
+        "a\u{1e}b",
+        // Wrapped in quotes of either kind (django-environ strips both).
+        "\"dq wrapped\"",
+        "'sq wrapped'",
+        "'\"both\"'",
+        "\"'both'\"",
+        "\"a\" \"b\"",
+        // Lines that look like `K=V` inside multi-line values (injection).
+        "x\nDB_SOURCE=evil",
+        "x\nexport Y=1",
+        "x\n  Z = 2",
+        "a\n#c\nW='1'",
+        "x\nK2='q'",
+        "x\nK3=\"q\"",
+        "x\u{2028}DB_SOURCE=evil",
+        "x\u{85}DB_SOURCE=evil",
+        "x\u{c}DB_SOURCE=evil",
+        "x\rDB_SOURCE=evil",
+        // Regressions (random values): node dotenv reads `\'` as an escaped
+        // quote; phpdotenv starts a multi-line value at a closing line `…="`.
+        "@-Z/_*\\",
+        "\t\u{2029}@\\0|0%a!}:{x",
+        "_Z} *=\n/0=",
+        // Debian's gotenv unescapes `\$` even in single quotes.
+        "0_:/~! _a/\\$.",
+        // phpdotenv reads `="` as the start of a multi-line value.
+        "a=\"b",
+        "x=\"y\nZ=1",
     ]
     .iter()
     .map(std::string::ToString::to_string)
@@ -182,6 +266,8 @@ fn corpus() -> Vec<String> {
         values.push(format!("a{c}b"));
     }
     values.push("x".repeat(60_000));
+    // Over Debian gotenv's 64 KiB line limit, where it stops reading.
+    values.push("y".repeat(70_000));
     values
 }
 
@@ -235,14 +321,34 @@ fn read(reader: &Reader, file: &Path) -> BTreeMap<String, serde_json::Value> {
     }
 }
 
-/// Encodes `values` in `format` (each alone first, to learn which are
-/// refused), writes the accepted ones to one file per reader and checks that
-/// every reader gives every value back. Returns the refused indexes.
+/// Encodes `values` in `format` for the given `--reader` set (each value
+/// alone first, to learn which are refused), writes the accepted ones to one
+/// file per consumer and checks that every consumer gives every value back.
+/// `dotenv` is checked for its default set, for each reader alone, and for
+/// python-dotenv with node dotenv. Returns the refused indexes (default set).
 fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
+    let (refused, mut failures) = check_set(format, values, &[], &readers(format));
+    if format == Format::Dotenv {
+        for consumer in DOTENV_READERS {
+            let set = [consumer.dotenv.unwrap()];
+            failures.extend(check_set(format, values, &set, &[consumer]).1);
+        }
+        let set = [DotenvReader::PythonDotenv, DotenvReader::NodeDotenv];
+        failures.extend(check_set(format, values, &set, &[&PYTHON_DOTENV, &NODE_DOTENV]).1);
+    }
+    (refused, failures)
+}
+
+fn check_set(
+    format: Format,
+    values: &[String],
+    set: &[DotenvReader],
+    consumers: &[&Reader],
+) -> (Vec<usize>, Vec<String>) {
     let mut refused = Vec::new();
     let mut accepted = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        match render(format, &[variable(format!("V{i:03}"), value)]) {
+        match render(format, &[variable(format!("V{i:03}"), value)], set) {
             Ok(_) => accepted.push(i),
             Err(Error::Refused { key, format: f, .. }) => {
                 assert_eq!(
@@ -251,28 +357,51 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
                 );
                 refused.push(i);
             }
+            Err(Error::RefusedForReader {
+                key,
+                format: f,
+                reader,
+                ..
+            }) => {
+                assert_eq!(
+                    (key.as_str(), f),
+                    (format!("V{i:03}").as_str(), format.name())
+                );
+                // Every refusal names a reader of the set.
+                let named = if set.is_empty() {
+                    &DotenvReader::DEFAULT[..]
+                } else {
+                    set
+                };
+                assert!(
+                    named.iter().any(|r| r.name() == reader),
+                    "{reader} is not in {named:?}"
+                );
+                refused.push(i);
+            }
             Err(other) => panic!("unexpected error {other}"),
         }
     }
     let mut failures = Vec::new();
     let dir = tempfile::tempdir().unwrap();
-    for reader in readers(format) {
-        let keep: Vec<usize> = accepted
-            .iter()
-            .copied()
-            .filter(|&i| !(reader.cannot_carry)(&values[i]))
-            .collect();
+    for reader in consumers {
+        let keep = &accepted;
         let vars: Vec<Variable> = keep
             .iter()
             .map(|&i| variable(format!("V{i:03}"), &values[i]))
             .collect();
-        let bytes = render(format, &vars).expect("accepted one by one, accepted together");
+        let bytes = render(format, &vars, set).expect("accepted one by one, accepted together");
         let file = dir
             .path()
             .join(format!("{}.{}", format.name(), reader.command.join("_")));
         std::fs::write(&file, &bytes).unwrap();
         let got = read(reader, &file);
-        for &i in &keep {
+        let set_name = if format == Format::Dotenv {
+            format!(" for --reader {set:?}")
+        } else {
+            String::new()
+        };
+        for &i in keep {
             let key = format!("V{i:03}");
             let key = if reader.lowercases_keys {
                 key.to_lowercase()
@@ -283,7 +412,7 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
             match got.get(&key) {
                 Some(v) if *v == expected => {}
                 other => failures.push(format!(
-                    "{} reading {}: {key} = {:?}, read back as {:?}",
+                    "{} reading {}{set_name}: {key} = {:?}, read back as {:?}",
                     reader.name,
                     format.name(),
                     values[i],
@@ -293,7 +422,7 @@ fn check(format: Format, values: &[String]) -> (Vec<usize>, Vec<String>) {
         }
         if got.len() != keep.len() {
             failures.push(format!(
-                "{} reading {}: {} variables, expected {}",
+                "{} reading {}{set_name}: {} variables, expected {}",
                 reader.name,
                 format.name(),
                 got.len(),
@@ -335,20 +464,30 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
                         r.contains("\\n")
                             || r.ends_with("\\r\"")
                             || r.starts_with("\"'")
-                            || r.starts_with("\"\\\""),
+                            || r.starts_with("\"\\\"")
+                            || r.len() > 65_000,
                         "docker refused {r}"
                     );
                 }
-                assert_eq!(refused.len(), 12, "docker refused {refused:?}");
+                assert_eq!(refused.len(), 26, "docker refused {refused:?}");
             }
             Format::Dotenv => {
+                // The default readers include Ruby, PHP, Django, gotenv and
+                // viper: no line break of any kind gets through.
+                for must in [
+                    "\"multi\\nline\"",
+                    "\"x\\nDB_SOURCE=evil\"",
+                    "\"x\\u{2028}DB_SOURCE=evil\"",
+                    "\"\\\"dq wrapped\\\"\"",
+                    "\"$HOME\"",
+                    "\"${HOME}\"",
+                ] {
+                    assert!(refused.iter().any(|r| r == must), "dotenv took {must}");
+                }
                 for r in &refused {
                     assert!(
-                        r.contains("\\r")
-                            || r.contains("${")
-                            || r.contains("\\\\")
-                            || r.contains('\'')
-                            || r.contains("\\u{fff"),
+                        !["\"plain\"", "\"12345678901234567890123\"", "\"it's\""]
+                            .contains(&r.as_str()),
                         "dotenv refused {r}"
                     );
                 }
@@ -367,7 +506,8 @@ fn every_format_reads_back_exactly_through_its_real_consumers() {
 fn tricky_value() -> impl Strategy<Value = String> {
     let special = prop::sample::select(vec![
         '\'', '"', '\\', '$', '`', '#', '=', ';', '{', '}', '(', ')', ' ', '\t', '\r', '\n', '%',
-        ':', '!', '&', '|', '*', '~', 'é', '密', '🦀', '\u{2028}', '\u{85}',
+        ':', '!', '&', '|', '*', '~', 'é', '密', '🦀', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}',
+        '\u{c}',
     ]);
     let ordinary = prop::sample::select(vec!['a', 'Z', '0', '_', '-', '.', '/', '@', 'x']);
     prop::collection::vec(prop_oneof![3 => special, 2 => ordinary], 0..24)
@@ -398,7 +538,7 @@ proptest! {
     /// `dotenvy` crate, and JSON by serde_json.
     #[test]
     fn dotenv_round_trips_through_dotenvy(value in tricky_value()) {
-        if let Ok(bytes) = render(Format::Dotenv, &[variable("K".into(), &value)]) {
+        if let Ok(bytes) = render(Format::Dotenv, &[variable("K".into(), &value)], &[]) {
             let parsed: Vec<(String, String)> = dotenvy::from_read_iter(&bytes[..])
                 .collect::<Result<_, _>>()
                 .map_err(|e| TestCaseError::fail(format!("dotenvy: {e}")))?;
@@ -408,7 +548,7 @@ proptest! {
 
     #[test]
     fn json_round_trips(value in tricky_value()) {
-        let bytes = render(Format::Json, &[variable("K".into(), &value)]).unwrap();
+        let bytes = render(Format::Json, &[variable("K".into(), &value)], &[]).unwrap();
         let parsed: BTreeMap<String, String> = serde_json::from_slice(&bytes).unwrap();
         prop_assert_eq!(parsed, BTreeMap::from([("K".to_string(), value)]));
     }

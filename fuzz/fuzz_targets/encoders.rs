@@ -63,7 +63,7 @@ fn check(values: &[&str]) {
             .zip(values)
             .find(|(n, v)| model_refuses(format, n, v))
             .map(|(n, _)| n.as_str());
-        match render(format, &vars) {
+        match render(format, &vars, &[]) {
             Ok(bytes) => {
                 if let Some(name) = refused {
                     panic!(
@@ -90,11 +90,24 @@ fn model_refuses(format: Format, name: &str, v: &str) -> bool {
         Format::Shell => nul,
         Format::Systemd => nul || nonchar,
         Format::Json | Format::Yaml => false,
+        // The default readers (python-dotenv … django-environ, bash, dash,
+        // systemd): `K='v'` or `K="v"` on one line, or refused.
         Format::Dotenv => {
-            nul || nonchar
-                || v.contains('\r')
-                || v.contains("${")
-                || (v.contains(['\'', '\\']) && v.contains(['"', '\\', '$', '`']))
+            let line_break = v.contains([
+                '\r', '\n', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+                '\u{2029}',
+            ]);
+            let single = !v.contains('\'')
+                && !v.contains("${")
+                && !v.contains("\\\\")
+                && !v.ends_with('\\')
+                && !v.contains("\\$")
+                && !(v.len() >= 2 && v.starts_with('"') && v.ends_with('"'))
+                && !php_starts_multiline(&format!("K='{v}'"));
+            let double = !v.contains(['"', '\\', '$', '`']);
+            // Debian's gotenv stops at a line over 64 KiB.
+            let long = name.len() + 3 + v.len() >= 65_535;
+            nul || nonchar || line_break || long || v.starts_with('$') || !(single || double)
         }
         Format::Docker => {
             let b = v.as_bytes();
@@ -109,12 +122,43 @@ fn model_refuses(format: Format, name: &str, v: &str) -> bool {
     }
 }
 
+/// phpdotenv 5.4 reads a line holding `="` and at most one `"` after a
+/// character other than `\` as the start of a multi-line value.
+fn php_starts_multiline(line: &str) -> bool {
+    let chars: Vec<char> = line.chars().collect();
+    line.contains("=\"")
+        && chars
+            .windows(2)
+            .filter(|w| w[0] != '\\' && w[1] == '"')
+            .count()
+            <= 1
+}
+
 /// Values each format refuses, one per documented reason: a refusal message
 /// must be exactly the message of the example with the same reason.
 fn canonical_refused(format: Format) -> Vec<String> {
     let mut v: Vec<String> = vec!["\0".into()];
     match format {
-        Format::Dotenv => v.extend(["\u{ffff}", "a\rb", "${", "a\\b\"", "'\""].map(String::from)),
+        Format::Dotenv => {
+            v.extend(
+                [
+                    "\u{ffff}",
+                    "a\rb",
+                    "${",
+                    "a\\",
+                    "a\\$b",
+                    "a\nb",
+                    "a\u{2028}b",
+                    "$a",
+                    "\"x\"",
+                    "a=\"b",
+                    "'\"",
+                    "'\\",
+                ]
+                .map(String::from),
+            );
+            v.push("x".repeat(65_535));
+        }
         Format::Systemd => v.push("\u{ffff}".into()),
         Format::Docker => {
             v.extend(["a\nb", "a\r", "'x'"].map(String::from));
@@ -201,7 +245,7 @@ fn canonical_messages(format: Format, key: &str) -> std::rc::Rc<Canonical> {
                     .into_iter()
                     .map(|example| {
                         let vars = variables(&[&example], &[key.to_string()]);
-                        match render(format, &vars) {
+                        match render(format, &vars, &[]) {
                             Err(e @ Error::Refused { reason, .. }) => {
                                 (reason, example, e.to_string())
                             }
@@ -341,11 +385,7 @@ fn parse_dotenv(text: &str) -> Result<Pairs, String> {
         let r = expect(r, "=")?;
         let (value, r) = if let Some(r) = r.strip_prefix('\'') {
             let end = r.find('\'').ok_or("unterminated single quote")?;
-            let v = &r[..end];
-            if v.contains('\\') {
-                return Err("backslash inside single quotes".into());
-            }
-            (v, &r[end + 1..])
+            (&r[..end], &r[end + 1..])
         } else if let Some(r) = r.strip_prefix('"') {
             let end = r.find('"').ok_or("unterminated double quote")?;
             let v = &r[..end];

@@ -5,7 +5,7 @@
 use crate::cli::WriteArgs;
 use crate::error::{Error, sanitize};
 use crate::github;
-use crate::render::{self, EnvFile, Format};
+use crate::render::{self, EnvFile, Format, Reader};
 use crate::secret::Variable;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -99,10 +99,15 @@ impl Files {
     }
 
     /// The bytes to write: the base filled in, or the variables alone.
-    pub(crate) fn render(&self, format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn render(
+        &self,
+        format: Format,
+        variables: &[Variable],
+        readers: &[Reader],
+    ) -> Result<Vec<u8>, Error> {
         match &self.base {
-            Some((_, base)) => base.fill(format, variables),
-            None => render::render(format, variables),
+            Some((_, base)) => base.fill(format, variables, readers),
+            None => render::render(format, variables, readers),
         }
     }
 

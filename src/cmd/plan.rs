@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn four_states_and_no_value_in_any_line() {
         let vars = [var("A", "v-same"), var("B", "v-new"), var("C", "v-fresh")];
-        let new = render::render(Format::Dotenv, &vars).unwrap();
+        let new = render::render(Format::Dotenv, &vars, &[]).unwrap();
         let current = b"A='v-same'\nB='v-old'\nD='v-gone'\n";
         let source = |name: &str| format!("secret `s` key `{name}`");
         let (lines, readable) = compare(Format::Dotenv, &new, Some(current), &vars, &source);

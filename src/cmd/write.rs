@@ -29,6 +29,12 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     }
     let config = super::config(&args.load)?;
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
+    if !args.reader.is_empty() && args.format != Format::Dotenv {
+        return Err(Error::Usage(format!(
+            "--reader applies to `--format dotenv`; `--format {}` has its own reader",
+            args.format.name()
+        )));
+    }
     // --base and --example: read and checked before any call to AWS.
     let files = Files::read(args)?;
     let variables = load(&config)?;
@@ -57,13 +63,13 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         deadline: Some(started + config.limits.total),
     };
     files.check(&variables)?;
-    let bytes = files.render(args.format, &variables)?;
+    let bytes = files.render(args.format, &variables, &args.reader)?;
     files.notice_unlisted(&variables);
     if args.dry_run {
         return dry_run(args, &files, &bytes, &variables);
     }
     let exported = if args.export_env {
-        Some(render::render(Format::GithubEnv, &variables)?)
+        Some(render::render(Format::GithubEnv, &variables, &[])?)
     } else {
         None
     };

@@ -4,7 +4,7 @@
 //! narrow: a line it cannot read exactly is an error naming its number, never
 //! its content (a base file holds development secrets too).
 
-use super::{Format, encode_line};
+use super::{Format, Reader, encode_line};
 use crate::error::Error;
 use crate::names::is_env_name;
 use crate::secret::Variable;
@@ -115,7 +115,12 @@ impl EnvFile {
     /// The file with the value of every key in `variables` replaced (each
     /// occurrence), encoded as `format` requires; keys the file lacks are
     /// appended, sorted, after [`APPENDED`]. Every other byte is kept.
-    pub fn fill(&self, format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> {
+    pub fn fill(
+        &self,
+        format: Format,
+        variables: &[Variable],
+        readers: &[Reader],
+    ) -> Result<Vec<u8>, Error> {
         let encode = match format.encoder() {
             super::Encoder::Lines(encode) if has_grammar(format) => encode,
             _ => unreachable!("--base is refused for {} before rendering", format.name()),
@@ -124,7 +129,7 @@ impl EnvFile {
         let mut at = 0;
         for a in &self.assignments {
             if let Some(v) = variables.iter().find(|v| v.name == a.key) {
-                let line = encode_line(v, format, encode)?;
+                let line = encode_line(v, format, encode, readers)?;
                 // Every line encoder writes `[export ]NAME=VALUE`; names hold no `=`.
                 let value = line.split_once('=').map_or("", |(_, value)| value);
                 out.push_str(&self.text[at..a.value.start]);
@@ -142,7 +147,7 @@ impl EnvFile {
             out.push_str(APPENDED);
             out.push('\n');
             for v in added {
-                out.push_str(&encode_line(v, format, encode)?);
+                out.push_str(&encode_line(v, format, encode, readers)?);
                 out.push('\n');
             }
         }

@@ -1,61 +1,96 @@
-//! `dotenv`: the portable rule — single quotes, else double quotes, else
-//! refuse — read identically by python-dotenv, node dotenv, dotenvx, dotenvy,
-//! godotenv, gotenv/viper, Docker Compose, systemd, bash and dash
-//! (measured: docs/research/env-formats.md §2).
+//! `dotenv`: no syntax is read alike by every dotenv reader, so the encoder
+//! writes each value in the first encoding ([`readers::Encoding`]) that every
+//! reader of the file reads back exactly — `K='v'`, `K="v"`, `K="…\\n…"`,
+//! `K=v` — or refuses, naming the first reader that would misread it and the
+//! `--reader` choice that would carry it. The readers are the ones named with
+//! `--reader`, or [`Reader::DEFAULT`]: python-dotenv, node dotenv, dotenvx,
+//! godotenv, gotenv, viper, Ruby dotenv, phpdotenv, django-environ, bash,
+//! dash and systemd (measured: tests/readers/, docs/research/env-formats.md).
 
-use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
+pub(super) mod readers;
 
-const SUGGEST: &str = "`--format shell` (for `source`) or `--format json`";
+use super::{NUL, Refusal};
+use crate::error::Error;
+use crate::secret::Variable;
+pub use readers::Reader;
 
-/// `K='v'` when v has no `'` and no `\`; else `K="v"` when v has none of
-/// `"`, `\`, `$`, backtick; else a refusal. CR and `${` are refused outright.
+/// `K=v` for the default readers, or a refusal (the per-line entry point of
+/// `render`; [`document`] also names the reader and the `--reader` choice).
 pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {
         return Err(NUL);
     }
-    if has_noncharacter(value) {
-        return Err(NONCHARACTER);
+    match readers::encode(name, value, &Reader::DEFAULT) {
+        Ok(line) => Ok(line),
+        Err(r) => Err(Refusal {
+            reason: r.reason,
+            suggest: "`--reader` naming only the readers of the file, `--format shell` (for `source`) or `--format json`",
+        }),
     }
-    if value.contains('\r') {
-        return Err(Refusal {
-            reason: "contains a carriage return (CR), which python-dotenv, node dotenv and gotenv drop",
-            suggest: SUGGEST,
+}
+
+/// The whole file for the readers in `readers` (empty: [`Reader::DEFAULT`]):
+/// one `K=v` line per variable, each read back exactly by every one of them,
+/// or the first refusal, which names the key, the format, the reader and the
+/// `--reader` choice that would carry the value — never the value.
+#[cfg(test)]
+fn document(variables: &[Variable], readers: &[Reader]) -> Result<String, Error> {
+    let mut out = String::new();
+    for v in variables {
+        out.push_str(&encode_for(v, readers)?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// One variable's line for the readers in `readers` (empty:
+/// [`Reader::DEFAULT`]), or the refusal naming the key, the format, the
+/// reader and the `--reader` choice that would carry the value.
+pub(super) fn encode_for(v: &Variable, readers: &[Reader]) -> Result<String, Error> {
+    let value = v.value.expose();
+    if value.contains('\0') {
+        return Err(Error::Refused {
+            key: v.name.clone(),
+            format: "dotenv",
+            reason: NUL.reason,
+            suggest: NUL.suggest,
         });
     }
-    if value.contains("${") {
-        return Err(Refusal {
-            reason: "contains `${`, which python-dotenv expands even inside single quotes",
-            suggest: SUGGEST,
-        });
-    }
-    if !value.contains(['\'', '\\']) {
-        return Ok(format!("{name}='{value}'"));
-    }
-    if !value.contains(['"', '\\', '$', '`']) {
-        return Ok(format!("{name}=\"{value}\""));
-    }
-    Err(Refusal {
-        reason: if value.contains('\\') {
-            "contains a backslash together with `\"`, `$`, backtick or `'`, which dotenv readers unescape differently"
-        } else {
-            "contains a single quote together with `\"`, `$` or backtick, so neither quote style reads back the same everywhere"
-        },
-        suggest: SUGGEST,
+    readers::encode(&v.name, value, readers).map_err(|r| Error::RefusedForReader {
+        key: v.name.clone(),
+        format: "dotenv",
+        reader: r.reader.name(),
+        reason: r.reason,
+        suggest: r.suggest(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
+
+    fn var(value: &str) -> Variable {
+        Variable {
+            name: "K".into(),
+            value: Secret::new(value),
+            source: "test".into(),
+            payload: None,
+            binary_text: None,
+        }
+    }
 
     #[test]
     fn quoting_choices() {
         assert_eq!(line("K", "plain").unwrap(), "K='plain'");
         assert_eq!(line("K", "").unwrap(), "K=''");
         assert_eq!(line("K", "a b#c;d$e\"f`g").unwrap(), "K='a b#c;d$e\"f`g'");
-        assert_eq!(line("K", "multi\nline").unwrap(), "K='multi\nline'");
         assert_eq!(line("K", "it's").unwrap(), "K=\"it's\"");
-        assert_eq!(line("K", "a\\b").unwrap_err().suggest, SUGGEST);
+        assert_eq!(line("K", "a\\b").unwrap(), "K='a\\b'");
+        // Regression (issue 14): Ruby dotenv, viper and gotenv read the second
+        // line as a variable of its own.
+        assert!(line("K", "multi\nline").is_err());
+        assert!(line("K", "x\nDB_SOURCE=evil").is_err());
     }
 
     #[test]
@@ -64,12 +99,28 @@ mod tests {
             ("a\rb", "carriage return"),
             ("${HOME}", "`${`"),
             ("it's $5", "single quote"),
-            ("a\\b", "backslash"),
+            ("it's \\", "backslash"),
             ("a\0b", "NUL"),
+            ("a\nb", "line break"),
+            ("\"dq wrapped\"", "double quotes"),
         ] {
             let r = line("K", value).unwrap_err();
             assert!(r.reason.contains(word), "{value:?}: {}", r.reason);
             assert!(!r.reason.contains(value));
         }
+    }
+
+    #[test]
+    fn document_names_the_reader_and_the_reader_choice() {
+        let pem = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n";
+        let err = document(&[var(pem)], &[]).unwrap_err().to_string();
+        assert!(err.contains("`K`") && err.contains("`dotenv`"), "{err}");
+        assert!(err.contains("to reader `"), "{err}");
+        assert!(err.contains("--reader python-dotenv,node-dotenv"), "{err}");
+        assert!(!err.contains("MIIB"), "{err}");
+        let ok = document(&[var(pem)], &[Reader::PythonDotenv, Reader::NodeDotenv]).unwrap();
+        assert_eq!(ok, format!("K='{pem}'\n"));
+        let err = document(&[var("a\0b")], &[Reader::Bash]).unwrap_err();
+        assert!(err.to_string().contains("NUL"));
     }
 }

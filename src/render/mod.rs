@@ -20,6 +20,7 @@ use crate::secret::Variable;
 
 pub use base::{APPENDED, EnvFile, LineError, has_grammar};
 pub use current::comparable;
+pub use dotenv::Reader;
 
 /// The output formats; `--format` takes their names (the clap value names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,7 +86,13 @@ impl Format {
 
 /// Renders every variable in `format`. The result is UTF-8 with LF line ends
 /// and a final newline (when there is any line at all).
-pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> {
+/// `readers`: who reads a `dotenv` file (`--reader`; empty: the default
+/// set); the other formats have one reader each and take `&[]`.
+pub fn render(
+    format: Format,
+    variables: &[Variable],
+    readers: &[Reader],
+) -> Result<Vec<u8>, Error> {
     for v in variables {
         // Names are made valid upstream; an invalid one here is a bug, not input.
         assert!(
@@ -94,7 +101,7 @@ pub fn render(format: Format, variables: &[Variable]) -> Result<Vec<u8>, Error> 
         );
     }
     let text = match format.encoder() {
-        Encoder::Lines(encode) => lines(variables, format, encode)?,
+        Encoder::Lines(encode) => lines(variables, format, encode, readers)?,
         Encoder::Document(document) => document(variables),
     };
     Ok(text.into_bytes())
@@ -105,10 +112,11 @@ fn lines(
     variables: &[Variable],
     format: Format,
     encode: fn(&str, &str) -> Result<String, Refusal>,
+    readers: &[Reader],
 ) -> Result<String, Error> {
     let mut out = String::new();
     for v in variables {
-        out.push_str(&encode_line(v, format, encode)?);
+        out.push_str(&encode_line(v, format, encode, readers)?);
         out.push('\n');
     }
     Ok(out)
@@ -119,7 +127,12 @@ fn encode_line(
     v: &Variable,
     format: Format,
     encode: fn(&str, &str) -> Result<String, Refusal>,
+    readers: &[Reader],
 ) -> Result<String, Error> {
+    if format == Format::Dotenv {
+        // The encoding depends on who reads the file.
+        return dotenv::encode_for(v, readers);
+    }
     encode(&v.name, v.value.expose()).map_err(|r| Error::Refused {
         key: v.name.clone(),
         format: format.name(),

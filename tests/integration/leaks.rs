@@ -129,6 +129,11 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
         .arg(selectors.join("\n"))
         .args(["--format", format, "--output", &output])
         .args(extra)
+        // Line breaks reach only the readers that carry them.
+        .args(match format {
+            "dotenv" => vec!["--reader", "python-dotenv,node-dotenv,bash"],
+            _ => vec![],
+        })
         .env("GITHUB_ACTIONS", "true")
         .run();
     if fault == Fault::None {

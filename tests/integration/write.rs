@@ -102,6 +102,7 @@ fn dotenv_reads_back_exactly_in_bash_dash_and_python_dotenv() {
     let out = Test::new()
         .secret("dot", values)
         .select("dot")
+        .args(["--reader", "bash,dash,python-dotenv"])
         .run()
         .success()
         .no_leak();
@@ -317,6 +318,57 @@ fn missing_deleted_and_binary_secrets_fail_and_leave_the_file_untouched() {
     assert_eq!(leftovers.len(), 1, "a temp file was left behind");
 }
 
+/// Issue 14: by default a multi-line value is refused, naming the reader
+/// that would read its second line as a variable of its own and the
+/// `--reader` choice that carries it; naming the real readers lets it through.
+#[test]
+fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
+    let pem = "-----BEGIN KEY-----\nMIIB\nDB_SOURCE=evil\n-----END KEY-----\n";
+    let secret = serde_json::json!({ "KEY": pem, "DB_SOURCE": "postgres://real" }).to_string();
+    let t = Test::new().secret("pem", &secret);
+    t.select("pem")
+        .run()
+        .failure()
+        .no_leak()
+        .stderr_has("format `dotenv` cannot carry the value of `KEY` to reader `")
+        .stderr_has("line break")
+        .stderr_has("`--reader python-dotenv,node-dotenv,")
+        .no_file("app.env");
+    let t = Test::new().secret("pem2", &secret);
+    let out = t
+        .select("pem2")
+        .args(["--reader", "python-dotenv,node-dotenv"])
+        .run()
+        .success()
+        .no_leak();
+    assert!(out.file("app.env").contains(&format!("KEY='{pem}'\n")));
+    // Ruby dotenv needs `\n`, which bash reads as two characters.
+    let t = Test::new().secret("pem3", &secret);
+    let out = t
+        .select("pem3")
+        .args(["--reader", "ruby-dotenv,phpdotenv"])
+        .run()
+        .success();
+    assert!(
+        out.file("app.env")
+            .contains("KEY=\"-----BEGIN KEY-----\\nMIIB\\n")
+    );
+    let t = Test::new().secret("pem4", &secret);
+    t.select("pem4")
+        .args(["--reader", "ruby-dotenv,bash"])
+        .run()
+        .failure()
+        .stderr_has("to reader `ruby-dotenv`")
+        .stderr_has("`--reader bash`");
+    Test::new()
+        .secret("pem5", &secret)
+        .select("pem5")
+        .args(["--format", "shell", "--reader", "bash"])
+        .run()
+        .code(2)
+        .stderr_has("--reader applies to `--format dotenv`");
+}
+
 #[test]
 fn missing_json_key_is_named() {
     Test::new()
@@ -330,43 +382,25 @@ fn missing_json_key_is_named() {
 
 #[test]
 fn dotenv_refusals_name_key_and_format_and_suggest_another() {
-    Test::new()
-        .secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#)
-        .with_file("app.env", "PREVIOUS='1'\n")
-        .select("r")
-        .status(1)
-        .stderr(
-            "aws-secrets-env: error: format `dotenv` cannot carry the value of `BAD`: it contains \
-             a single quote together with `\"`, `$` or backtick, so neither quote style reads back \
-             the same everywhere; use `--format shell` (for `source`) or `--format json` instead\n",
-        )
-        .expect_file("app.env", "PREVIOUS='1'\n")
-        .run()
-        .no_leak();
-    let t = Test::new().secret("r2", r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"a\\b"}"#);
-    for (key, reason) in [
-        (
-            "CR",
-            "contains a carriage return (CR), which python-dotenv, node dotenv and gotenv drop",
-        ),
-        (
-            "INTERP",
-            "contains `${`, which python-dotenv expands even inside single quotes",
-        ),
-        (
-            "BS",
-            "contains a backslash together with `\"`, `$`, backtick or `'`, which dotenv readers unescape differently",
-        ),
-    ] {
+    let t = Test::new().secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#);
+    std::fs::write(t.path("app.env"), "PREVIOUS='1'\n").unwrap();
+    let out = t.select("r").run().failure().no_leak();
+    out.stderr_has("format `dotenv` cannot carry the value of `BAD`")
+        .stderr_has("single quote")
+        .stderr_has("use `--format shell`");
+    let t = Test::new().secret(
+        "r2",
+        r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"it's \\$","LF":"a\nb"}"#,
+    );
+    for key in ["CR", "INTERP", "BS", "LF"] {
         Test::new()
             .args(["--secret-id", &format!("{}:{key}", t.name("r2"))])
-            .status(1)
-            .stderr(format!(
-                "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}`: it {reason}; \
-                 use `--format shell` (for `source`) or `--format json` instead\n"
+            .run()
+            .failure()
+            .stderr_has(&format!(
+                "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}` to reader `"
             ))
-            .expect_no_file("app.env")
-            .run();
+            .no_file("app.env");
     }
 }
 
@@ -613,6 +647,7 @@ fn step_outputs_summary_and_export_env() {
     let (output, env, summary) = (t.path("gh_output"), t.path("gh_env"), t.path("summary.md"));
     let out = t
         .select("gh")
+        .args(["--reader", "python-dotenv"])
         .arg("--export-env")
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", output.to_str().unwrap())
@@ -681,4 +716,79 @@ fn devices_are_written_to_not_replaced() {
     assert_eq!(out.stdout, "K='to-stdout'\n");
     let meta = std::fs::metadata("/dev/null").unwrap();
     assert!(!meta.is_file(), "/dev/null is still a device");
+}
+
+/// Issue 14 / review M3: a JSON number is written as its JSON text, also
+/// inside arrays and objects kept as JSON.
+#[test]
+fn json_numbers_keep_their_text() {
+    let secret = r#"{"BIG":12345678901234567890123,"PRICE":1.10,"EXP":1e3,"NEG0":-0,"ARR":[1.50, 2E2, {"a": 1.0}],"OBJ":{"N":-1.250E-3},"INT":7,"T":true,"S":"1.10"}"#;
+    let out = Test::new()
+        .secret("nums", secret)
+        .select("nums")
+        .args(["--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
+    let want: BTreeMap<String, String> = [
+        ("BIG", "12345678901234567890123"),
+        ("PRICE", "1.10"),
+        ("EXP", "1e3"),
+        ("NEG0", "-0"),
+        ("ARR", r#"[1.50,2E2,{"a":1.0}]"#),
+        ("OBJ_N", "-1.250E-3"),
+        ("INT", "7"),
+        ("T", "true"),
+        ("S", "1.10"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+/// Issue 14 / review L1: under `--parse-json auto`, text that starts with `{`
+/// and is not valid JSON is an error naming the secret and the line and
+/// column, never the text (a console edit's trailing comma must not deploy a
+/// file without a single expected key); so is nesting deeper than the
+/// parser's limit and a number out of range.
+#[test]
+fn malformed_json_object_is_an_error_naming_secret_and_position() {
+    let deep = format!("{}1{}", r#"{"a":"#.repeat(200), "}".repeat(200));
+    for (n, text) in [
+        r#"{"DB_DRIVER":"postgres","DB_PASSWORD":"hunter2-secret",}"#,
+        "\n  \t{\"DB_PASSWORD\":\"hunter2-secret\" \"X\":1}",
+        deep.as_str(),
+        r#"{"DB_PASSWORD":"hunter2-secret","HUGE":1e400}"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad{n}");
+        let t = Test::new().secret(&name, text);
+        let id = t.name(&name);
+        t.select(&name)
+            .run()
+            .failure()
+            .no_leak()
+            .stderr_has(&format!(
+                "secret `{id}` is not a JSON object (not valid JSON: "
+            ))
+            .stderr_has(" line ")
+            .stderr_has(" column ")
+            .stderr_has("--parse-json never")
+            .no_file("app.env");
+    }
+    // Text that does not start with `{` stays one variable, and
+    // `--parse-json never` keeps even a broken object whole.
+    let t = Test::new().secret("plain", "not json {,}");
+    let out = t.select("plain").run().success();
+    assert!(out.file("app.env").ends_with("plain='not json {,}'\n"));
+    let t = Test::new().secret("keep", r#"{"A":"x",}"#);
+    let out = t
+        .select("keep")
+        .args(["--parse-json", "never"])
+        .run()
+        .success();
+    assert!(out.file("app.env").ends_with("keep='{\"A\":\"x\",}'\n"));
 }

@@ -2,9 +2,10 @@
 # Install everything the conformance readers in this directory need, on Debian 12 (as root),
 # starting from python3 + node + npm. Idempotent; safe to run from any directory.
 #   apt:  golang-go + Debian's godotenv/gotenv/viper -dev packages (Go readers, GOPATH mode,
-#         offline), dash, util-linux (flock/unshare), systemd (systemd_read.sh),
+#         offline), ruby-dotenv, php-cli + php-vlucas-phpdotenv, dash, util-linux
+#         (flock/unshare), systemd (systemd_read.sh),
 #         docker CLI (docker.io, only if no `docker` is on PATH already)
-#   pip:  python-dotenv, ruamel.yaml, PyYAML into <repo>/.venv (created if missing)
+#   pip:  python-dotenv, django-environ, ruamel.yaml, PyYAML into <repo>/.venv (created if missing)
 #   npm:  `npm ci` in node/ from the committed package-lock.json
 #   go:   go/build.sh -> <repo>/target/readers/{godotenv,gotenv,viper}
 # Then each reader is run once on a tiny file and reported ready.
@@ -13,9 +14,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="$repo/.venv"
 
-PY_PINS=(python-dotenv==1.2.4 ruamel.yaml==0.19.1 PyYAML==6.0.3)
+PY_PINS=(python-dotenv==1.2.4 django-environ==0.14.0 ruamel.yaml==0.19.1 PyYAML==6.0.3)
 APT_PKGS=(golang-go golang-github-joho-godotenv-dev golang-github-subosito-gotenv-dev
-          golang-github-spf13-viper-dev dash util-linux systemd)
+          golang-github-spf13-viper-dev ruby-dotenv php-cli php-vlucas-phpdotenv
+          dash util-linux systemd)
 
 log() { printf '[readers/install] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -100,6 +102,9 @@ gv() { dpkg-query -W -f='${Version}' "$1"; }
 check go_godotenv "godotenv $(gv golang-github-joho-godotenv-dev) ($(go version | cut -d' ' -f3))" READY "$here/go_godotenv.sh" "$tmp/k.env" || fail=1
 check go_gotenv "gotenv $(gv golang-github-subosito-gotenv-dev)" READY "$here/go_gotenv.sh" "$tmp/k.env" || fail=1
 check go_viper "viper $(gv golang-github-spf13-viper-dev) (keys lowercased)" ready "$here/go_viper.sh" "$tmp/k.env" || fail=1
+check ruby_dotenv "ruby-dotenv $(gv ruby-dotenv) ($(ruby -e 'print RUBY_VERSION'))" READY "$here/ruby_dotenv.rb" "$tmp/k.env" || fail=1
+check php_dotenv "phpdotenv $(gv php-vlucas-phpdotenv) (php $(php -r 'echo PHP_VERSION;'))" READY "$here/php_dotenv.php" "$tmp/k.env" || fail=1
+check django_environ "django-environ $(ver django-environ)" READY "$here/django_environ.py" "$tmp/k.env" || fail=1
 check "shell bash" "$(bash --version | head -1 | sed 's/ (.*//')" READY "$here/shell.sh" bash "$tmp/k.env" || fail=1
 check "shell dash" "dash $(gv dash)" READY "$here/shell.sh" dash "$tmp/k.env" || fail=1
 check docker_envfile "$(docker --version 2>/dev/null | sed 's/,.*//' || echo 'docker CLI ?')" READY \

@@ -19,13 +19,16 @@ printf 'K<<ghadelim_0123\nline1\nline2\nghadelim_0123\nJ=a=b "c"\n' >"$tmp/githu
 printf 'K: "a b"\nB: yes\nO: 0777\nN: ~\n' >"$tmp/sample.yaml"
 
 env_readers=(python_dotenv node_dotenv node_dotenvx go_godotenv go_gotenv go_viper
-             "shell bash" "shell dash" docker_envfile github_env systemd_read)
+             ruby_dotenv php_dotenv django_environ "shell bash" "shell dash" docker_envfile github_env systemd_read)
 cmd_for() {
   case "$1" in
     python_dotenv) echo "$here/python_dotenv.py" ;;
     node_dotenv) echo "$here/node_dotenv.sh" ;;
     node_dotenvx) echo "$here/node_dotenvx.sh" ;;
     go_*) echo "$here/$1.sh" ;;
+    ruby_dotenv) echo "$here/ruby_dotenv.rb" ;;
+    php_dotenv) echo "$here/php_dotenv.php" ;;
+    django_environ) echo "$here/django_environ.py" ;;
     "shell bash") echo "$here/shell.sh bash" ;;
     "shell dash") echo "$here/shell.sh dash" ;;
     docker_envfile) echo "$here/docker_envfile.sh" ;;

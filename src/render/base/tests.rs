@@ -15,7 +15,7 @@ fn var(name: &str, value: &str) -> Variable {
 
 fn fill(format: Format, base: &str, vars: &[Variable]) -> String {
     let file = EnvFile::parse(format, base.as_bytes()).expect("base parses");
-    String::from_utf8(file.fill(format, vars).unwrap()).unwrap()
+    String::from_utf8(file.fill(format, vars, &[]).unwrap()).unwrap()
 }
 
 fn error(format: Format, base: &str) -> LineError {
@@ -51,8 +51,11 @@ fn appended_keys_are_sorted_after_the_comment() {
 #[test]
 fn refusals_are_the_encoders() {
     let file = EnvFile::parse(Format::Dotenv, b"K=1\n").unwrap();
-    let err = file.fill(Format::Dotenv, &[var("K", "a\\b'")]).unwrap_err();
-    assert!(matches!(err, Error::Refused { .. }), "{err}");
+    let err = file
+        .fill(Format::Dotenv, &[var("K", "a\\b'")], &[])
+        .unwrap_err();
+    // The dotenv encoder's own refusal, naming the reader.
+    assert!(matches!(err, Error::RefusedForReader { .. }), "{err}");
 }
 
 #[test]

@@ -1,0 +1,455 @@
+//! Who reads a `dotenv` file. There is no single dotenv syntax: bash, dash
+//! and systemd read `\n` inside double quotes as two characters, Ruby dotenv
+//! 2.4 needs it for a line break; Ruby, PHP and Django split lines before
+//! they look at quotes. Each [`Reader`] says, for each way the encoder can
+//! write a value ([`Encoding`]), whether it reads the value back exactly —
+//! rules measured with the real programs (tests/readers/, exercised by
+//! tests/integration/conformance.rs).
+
+use clap::ValueEnum;
+
+/// A program that reads the `dotenv` file (`--reader`). Versions are the
+/// ones the conformance suite runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
+pub enum Reader {
+    /// python-dotenv 1.2.4 (`load_dotenv`, `dotenv_values`; `${VAR}` interpolation on).
+    PythonDotenv,
+    /// node `dotenv` 18 (`require('dotenv').config()`), without dotenv-expand.
+    NodeDotenv,
+    /// `@dotenvx/dotenvx` 2.38.
+    Dotenvx,
+    /// Go `github.com/joho/godotenv` 1.5.1.
+    Godotenv,
+    /// Go `github.com/subosito/gotenv` as packaged by Debian 12 (2019).
+    Gotenv,
+    /// Go viper 1.10 (Debian 12) `SetConfigType("env")`, on that gotenv.
+    Viper,
+    /// Ruby `dotenv` 2.4 (Debian 12; dotenv-rails).
+    RubyDotenv,
+    /// PHP `vlucas/phpdotenv` 5.4 (Debian 12; Laravel).
+    Phpdotenv,
+    /// `django-environ` 0.14: `Env.read_env()` then `env.str()`.
+    DjangoEnviron,
+    /// bash 5.2: `set -a; . ./app.env`.
+    Bash,
+    /// dash 0.5.12: `set -a; . ./app.env`.
+    Dash,
+    /// systemd 252 `EnvironmentFile=`.
+    Systemd,
+    /// `docker run --env-file` (docker CLI 28): no quoting at all, so only
+    /// bare values (`[A-Za-z0-9_./:@%+,-]`); `--format docker` carries more.
+    Docker,
+}
+
+impl Reader {
+    /// Every reader, in the order refusals name them.
+    pub const ALL: [Reader; 13] = [
+        Reader::PythonDotenv,
+        Reader::NodeDotenv,
+        Reader::Dotenvx,
+        Reader::Godotenv,
+        Reader::Gotenv,
+        Reader::Viper,
+        Reader::RubyDotenv,
+        Reader::Phpdotenv,
+        Reader::DjangoEnviron,
+        Reader::Bash,
+        Reader::Dash,
+        Reader::Systemd,
+        Reader::Docker,
+    ];
+
+    /// Without `--reader`: every dotenv reader but `docker run --env-file`
+    /// (which keeps quotes: `--format docker` is for it). A value any of them
+    /// would misread is refused.
+    pub const DEFAULT: [Reader; 12] = [
+        Reader::PythonDotenv,
+        Reader::NodeDotenv,
+        Reader::Dotenvx,
+        Reader::Godotenv,
+        Reader::Gotenv,
+        Reader::Viper,
+        Reader::RubyDotenv,
+        Reader::Phpdotenv,
+        Reader::DjangoEnviron,
+        Reader::Bash,
+        Reader::Dash,
+        Reader::Systemd,
+    ];
+
+    /// The `--reader` name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Reader::PythonDotenv => "python-dotenv",
+            Reader::NodeDotenv => "node-dotenv",
+            Reader::Dotenvx => "dotenvx",
+            Reader::Godotenv => "godotenv",
+            Reader::Gotenv => "gotenv",
+            Reader::Viper => "viper",
+            Reader::RubyDotenv => "ruby-dotenv",
+            Reader::Phpdotenv => "phpdotenv",
+            Reader::DjangoEnviron => "django-environ",
+            Reader::Bash => "bash",
+            Reader::Dash => "dash",
+            Reader::Systemd => "systemd",
+            Reader::Docker => "docker",
+        }
+    }
+
+    /// Why this reader would not read `value`, written in `encoding` as the
+    /// line `line` (`NAME=…`, no line end), back exactly; `None` when it would.
+    /// The reason completes "the value …" and never quotes the value.
+    #[must_use]
+    // One arm per reader and encoding, as measured: arms that happen to agree
+    // stay apart so each reader's rule reads whole.
+    #[allow(clippy::match_same_arms)]
+    pub fn misreads(self, encoding: Encoding, value: &str, line: &str) -> Option<&'static str> {
+        use Encoding::{Bare, Double, DoubleEscapedNewline, Single};
+        use Reader::{
+            Bash, Dash, DjangoEnviron, Docker, Dotenvx, Godotenv, Gotenv, NodeDotenv, Phpdotenv,
+            PythonDotenv, RubyDotenv, Systemd, Viper,
+        };
+        let has = |set: &[char]| value.contains(set);
+        let lf = value.contains('\n');
+        let cr = value.contains('\r');
+        match (self, encoding) {
+            (Docker | Gotenv | Viper, _) if line.len() >= MAX_LINE => Some(
+                "makes a line longer than 64 KiB, which docker refuses and where Debian's gotenv (also under viper 1.10) silently stops reading the file",
+            ),
+            (Docker, Bare) | (Bash | Dash, Single | Double | Bare) => None,
+            (Docker, _) => Some(
+                "needs quotes, which `docker run --env-file` keeps as part of the value (use `--format docker` for it)",
+            ),
+            (Systemd, _) if super::super::has_noncharacter(value) => Some(
+                "contains a Unicode noncharacter (U+FDD0–U+FDEF, U+FFFE, U+FFFF…), which systemd rejects",
+            ),
+            (Systemd, Single | Double | Bare) => None,
+            (Bash | Dash | Systemd, DoubleEscapedNewline) => Some(
+                "contains a line break, written `\\n` inside double quotes for the readers that need it, which bash, dash and systemd read as two characters",
+            ),
+            (_, _) if cr => Some(match self {
+                PythonDotenv => {
+                    "contains a carriage return (CR), which python-dotenv turns into LF"
+                }
+                NodeDotenv | Dotenvx => {
+                    "contains a carriage return (CR), which node dotenv and dotenvx turn into LF"
+                }
+                Godotenv | Gotenv | Viper => {
+                    "contains a carriage return (CR), which Go godotenv, gotenv and viper drop or read as a line end"
+                }
+                _ => {
+                    "contains a carriage return (CR), where Ruby dotenv, phpdotenv and django-environ end the line"
+                }
+            }),
+            (DjangoEnviron, _) if has(SPLITLINES) => Some(
+                "contains a line break (LF, VT, FF, U+001C–U+001E, U+0085, U+2028 or U+2029), where django-environ's `str.splitlines()` ends the line",
+            ),
+            (DjangoEnviron, _) if value.starts_with('$') => Some(
+                "starts with `$`, which django-environ's `env.str()` follows as a reference to another variable",
+            ),
+            (DjangoEnviron, Single | Bare)
+                if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') =>
+            {
+                Some(
+                    "is wrapped in double quotes, which django-environ strips after the single quotes",
+                )
+            }
+            (DjangoEnviron, _) => None,
+            (Gotenv | Viper, _) if lf => Some(
+                "contains a line break, and Debian's gotenv (also under viper 1.10) ends the line there, raw or written `\\n`: a later line can even set another variable",
+            ),
+            (RubyDotenv, Single | Double) if lf => Some(
+                "contains a line break, and Ruby dotenv 2.4 splits the file into lines before parsing: a later line can even set another variable",
+            ),
+            (Phpdotenv, Single) if lf => Some(
+                "contains a line break, and phpdotenv reads multi-line values only in double quotes",
+            ),
+            (Phpdotenv, _) if !php_one_entry(line) => {
+                Some("contains `=\"`, where phpdotenv starts or fails to end a multi-line value")
+            }
+            (PythonDotenv, Single) if value.contains("${") => {
+                Some("contains `${`, which python-dotenv expands even inside single quotes")
+            }
+            (PythonDotenv, Single) if value.contains("\\\\") || value.ends_with('\\') => Some(
+                "contains `\\\\` or ends with `\\`, which python-dotenv unescapes inside single quotes",
+            ),
+            (Gotenv | Viper, Single) if value.contains("\\$") => Some(
+                "contains `\\$`, which Debian's gotenv (also under viper 1.10) unescapes inside single quotes",
+            ),
+            (NodeDotenv | Dotenvx | Godotenv | Gotenv | Viper, Single) if value.ends_with('\\') => {
+                Some(
+                    "ends with `\\`, which node dotenv, dotenvx and the Go readers take as escaping the closing quote",
+                )
+            }
+            _ => None,
+        }
+    }
+}
+
+/// bufio.Scanner's 64 KiB buffer in docker's env-file reader and Debian's
+/// gotenv: a line of this many bytes (without its LF) or more is not read
+/// (gotenv read 65,534, not 65,536; docker reads 65,535).
+const MAX_LINE: usize = 65_535;
+
+/// What `str.splitlines()` splits at (besides CR, handled before).
+const SPLITLINES: &[char] = &[
+    '\n', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+];
+
+/// Whether phpdotenv 5.4 (`Lines::process`) takes `line` (`NAME=…`) as
+/// exactly one entry: it starts a multi-line value at a line holding `="`
+/// and at most one `"` after a character other than `\` (every `\\`
+/// removed first), even in single quotes or on the line that should close
+/// the value, and ends it at a line with one such `"` that does not start one.
+fn php_one_entry(line: &str) -> bool {
+    let quotes = |line: &str| {
+        let chars: Vec<char> = line.replace("\\\\", "").chars().collect();
+        chars
+            .windows(2)
+            .filter(|w| w[0] != '\\' && w[1] == '"')
+            .count()
+    };
+    let stop = |line: &str, started: bool| {
+        line == "\""
+            || if started {
+                quotes(line) > 1
+            } else {
+                quotes(line) >= 1
+            }
+    };
+    let lines: Vec<&str> = line.split('\n').collect();
+    let mut multiline = false;
+    for (i, line) in lines.iter().enumerate() {
+        let started = line.contains("=\"") && !stop(line, true);
+        multiline |= started;
+        if multiline && stop(line, started) {
+            multiline = false;
+        }
+        if !multiline && i + 1 < lines.len() {
+            return false;
+        }
+    }
+    !multiline
+}
+
+/// How the encoder can write a value after `K=`, in order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `'v'`: v has no `'`; line breaks kept literally.
+    Single,
+    /// `"v"`: v has none of `"` `\` `$` backtick; line breaks kept literally.
+    Double,
+    /// `"v"` with each LF written `\n`: v has a LF and none of `"` `\` `$`
+    /// backtick CR (the only way to carry a line break to Ruby dotenv).
+    DoubleEscapedNewline,
+    /// `v`: only `[A-Za-z0-9_./:@%+,-]`, not empty (what `docker run
+    /// --env-file` needs, and every other reader reads alike).
+    Bare,
+}
+
+impl Encoding {
+    pub const ALL: [Encoding; 4] = [
+        Encoding::Single,
+        Encoding::Double,
+        Encoding::DoubleEscapedNewline,
+        Encoding::Bare,
+    ];
+
+    /// `value` as written after `K=`, or `None` when this encoding cannot
+    /// hold it at all.
+    pub fn write(self, value: &str) -> Option<String> {
+        let dq_special = ['"', '\\', '$', '`'];
+        match self {
+            Encoding::Single => (!value.contains('\'')).then(|| format!("'{value}'")),
+            Encoding::Double => (!value.contains(dq_special)).then(|| format!("\"{value}\"")),
+            Encoding::DoubleEscapedNewline => {
+                (value.contains('\n') && !value.contains(dq_special) && !value.contains('\r'))
+                    .then(|| format!("\"{}\"", value.replace('\n', "\\n")))
+            }
+            Encoding::Bare => (!value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_./:@%+,-".contains(c)))
+            .then(|| value.to_string()),
+        }
+    }
+}
+
+/// Why no encoding carries a value to every reader of the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReaderRefusal {
+    /// The first reader (in the set's order) that would misread the value in
+    /// the encoding fewest readers misread.
+    pub reader: Reader,
+    /// Completes "the value …"; never quotes the value.
+    pub reason: &'static str,
+    /// The readers of the set that would read that encoding back exactly:
+    /// `--reader` naming only them lets the value through.
+    pub carriers: Vec<Reader>,
+}
+
+impl ReaderRefusal {
+    /// What to do instead: the `--reader` choice that would carry the value
+    /// (when some reader of the set can), else the formats that carry it.
+    pub(crate) fn suggest(&self) -> String {
+        let formats = "`--format shell` (for `source`), `--format systemd` or `--format json`";
+        if self.carriers.is_empty() {
+            return formats.to_string();
+        }
+        let names: Vec<&str> = self.carriers.iter().map(|r| r.name()).collect();
+        format!(
+            "`--reader {}` if only those read the file, or {formats}",
+            names.join(",")
+        )
+    }
+}
+
+/// The line `NAME=…` (no line end) that every reader in `readers` reads back
+/// as `value` exactly (an empty set means [`Reader::DEFAULT`]), or why not.
+pub(crate) fn encode(name: &str, value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> {
+    let readers: &[Reader] = if readers.is_empty() {
+        &Reader::DEFAULT
+    } else {
+        readers
+    };
+    // (misreaders, reason of the first one) of the best encoding so far
+    let mut best: Option<(Vec<Reader>, &'static str)> = None;
+    for encoding in Encoding::ALL {
+        let Some(written) = encoding.write(value) else {
+            continue;
+        };
+        let line = format!("{name}={written}");
+        let mut misreaders = Vec::new();
+        let mut first_reason = None;
+        for &r in readers {
+            if let Some(reason) = r.misreads(encoding, value, &line) {
+                first_reason.get_or_insert(reason);
+                if !misreaders.contains(&r) {
+                    misreaders.push(r);
+                }
+            }
+        }
+        let Some(reason) = first_reason else {
+            return Ok(line);
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(m, _)| misreaders.len() < m.len())
+        {
+            best = Some((misreaders, reason));
+        }
+    }
+    Err(match best {
+        Some((misreaders, reason)) => ReaderRefusal {
+            reader: misreaders[0],
+            reason,
+            carriers: readers
+                .iter()
+                .copied()
+                .filter(|r| !misreaders.contains(r))
+                .fold(Vec::new(), |mut v, r| {
+                    if !v.contains(&r) {
+                        v.push(r);
+                    }
+                    v
+                }),
+        },
+        None => ReaderRefusal {
+            reader: readers[0],
+            reason: if value.contains('\\') {
+                "contains a backslash together with `'`, `\"`, `$` or backtick, which dotenv readers unescape differently"
+            } else {
+                "contains a single quote together with `\"`, `$` or backtick, so neither quote style reads back the same"
+            },
+            carriers: Vec::new(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n";
+
+    #[test]
+    fn names_round_trip_through_clap() {
+        for r in Reader::ALL {
+            assert_eq!(Reader::from_str(r.name(), false), Ok(r));
+        }
+    }
+
+    #[test]
+    fn a_pem_key_is_refused_by_default_naming_a_reader_and_carried_for_python_and_node() {
+        let r = encode("K", PEM, &[]).unwrap_err();
+        assert!(Reader::DEFAULT.contains(&r.reader));
+        assert!(!r.carriers.is_empty());
+        assert!(r.suggest().contains("--reader "));
+        assert_eq!(
+            encode("K", PEM, &[Reader::PythonDotenv, Reader::NodeDotenv]).unwrap(),
+            format!("K='{PEM}'")
+        );
+        // Ruby needs `\n`; bash reads it as two characters.
+        assert_eq!(
+            encode("K", "a\nb", &[Reader::RubyDotenv, Reader::Phpdotenv]).unwrap(),
+            "K=\"a\\nb\""
+        );
+        let r = encode("K", "a\nb", &[Reader::RubyDotenv, Reader::Bash]).unwrap_err();
+        assert_eq!(r.reader, Reader::RubyDotenv);
+        assert_eq!(r.carriers, [Reader::Bash]);
+    }
+
+    #[test]
+    fn injection_lines_are_refused_for_line_splitting_readers() {
+        for reader in [
+            Reader::Gotenv,
+            Reader::Viper,
+            Reader::RubyDotenv,
+            Reader::DjangoEnviron,
+        ] {
+            for v in ["x\nDB_SOURCE=evil", "x\u{2028}DB=1", "x\rDB=1"] {
+                if let Ok(line) = encode("K", v, &[reader]) {
+                    assert!(
+                        !line.contains(['\n', '\r', '\u{2028}']) || reader != Reader::DjangoEnviron,
+                        "{reader:?} {v:?} -> {line:?}"
+                    );
+                    assert!(!line.contains(['\n', '\r']), "{reader:?} {v:?} -> {line:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn django_quirks() {
+        let d = [Reader::DjangoEnviron];
+        assert!(encode("K", "\"dq wrapped\"", &d).is_err());
+        assert!(encode("K", "$HOME", &d).is_err());
+        assert_eq!(encode("K", "a\"b", &d).unwrap(), "K='a\"b'");
+        assert_eq!(encode("K", "'sq'", &d).unwrap(), "K=\"'sq'\"");
+    }
+
+    #[test]
+    fn php_lines_match_phpdotenv() {
+        assert!(!php_one_entry("K='a=\"b'"));
+        assert!(php_one_entry("K='a=\"\"'"));
+        assert!(php_one_entry("K=\"x\""));
+        assert!(php_one_entry("K='plain'"));
+        assert!(php_one_entry("K=\"l1\nl2\""));
+        assert!(php_one_entry("K=\"l1\n\""));
+        assert!(!php_one_entry("K=\"l1"));
+        // Found by the conformance suite: the closing line holds `="`.
+        assert!(!php_one_entry("K=\"_Z} *=\n/0=\""));
+    }
+
+    #[test]
+    fn docker_gets_bare_values_only() {
+        assert_eq!(
+            encode("K", "abc-1.2", &[Reader::Docker]).unwrap(),
+            "K=abc-1.2"
+        );
+        let r = encode("K", "a b", &[Reader::Docker, Reader::Bash]).unwrap_err();
+        assert_eq!(r.reader, Reader::Docker);
+        assert!(r.reason.contains("--format docker"));
+    }
+}
