@@ -9,6 +9,7 @@ use crate::faults::Proxy;
 use crate::support::{Test, moto};
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,8 +29,11 @@ impl Running {
     fn start(test: Test) -> Running {
         let out = std::fs::File::create(test.path("stdout.log")).unwrap();
         let err = std::fs::File::create(test.path("stderr.log")).unwrap();
+        // A process group of its own, so that dropping the test ends the
+        // supervisor and every command it started (no stray process).
         let child = test
             .command()
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -110,6 +114,10 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // The whole group: the supervisor, its command and their children.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
