@@ -6,6 +6,9 @@ use super::aws_error::{Ctx, Service, from_code, from_sdk};
 use crate::error::Error;
 use crate::secret::{Item, Secret};
 use aws_sdk_ssm::Client;
+use aws_sdk_ssm::config::http::HttpResponse;
+use aws_sdk_ssm::error::SdkError;
+use aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathError;
 use aws_sdk_ssm::types::Parameter;
 
 /// Names per `GetParameters` call (the API's limit).
@@ -114,28 +117,43 @@ pub(super) async fn get_batch(client: &Client, names: Vec<String>, region: &str)
         .collect()
 }
 
-/// Every parameter under `path`, recursively, following every page.
-pub(super) async fn by_path(client: &Client, path: &str, region: &str) -> Result<Vec<Item>, Error> {
-    let ctx = ctx(format!("parameters under `{path}`"), path, region);
-    let mut items = Vec::new();
+/// Every parameter under `path`, recursively, page by page (`BATCH` a page),
+/// decrypted or (for a version check) not.
+pub(super) async fn under_path(
+    client: &Client,
+    path: &str,
+    decrypt: bool,
+) -> Result<Vec<Parameter>, SdkError<GetParametersByPathError, HttpResponse>> {
+    let mut found = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let out = client
             .get_parameters_by_path()
             .path(path)
             .recursive(true)
-            .with_decryption(true)
+            .with_decryption(decrypt)
             .max_results(i32::try_from(BATCH).expect("a small page size"))
             .set_next_token(token.take())
             .send()
-            .await
-            .map_err(|e| from_sdk(&e, &ctx))?;
-        items.extend(out.parameters().iter().map(|p| item(p, path)));
+            .await?;
+        found.extend_from_slice(out.parameters());
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
             _ => break,
         }
     }
+    Ok(found)
+}
+
+/// Every parameter under `path`, recursively, following every page.
+pub(super) async fn by_path(client: &Client, path: &str, region: &str) -> Result<Vec<Item>, Error> {
+    let ctx = ctx(format!("parameters under `{path}`"), path, region);
+    let mut items: Vec<Item> = under_path(client, path, true)
+        .await
+        .map_err(|e| from_sdk(&e, &ctx))?
+        .iter()
+        .map(|p| item(p, path))
+        .collect();
     if items.is_empty() {
         let shown = if path == "/" {
             "/".to_string()

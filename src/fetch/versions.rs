@@ -305,34 +305,19 @@ async fn labelled(client: &aws_sdk_ssm::Client, name: &str, region: &str) -> Fou
 /// parameter's version.
 async fn path_versions(client: &aws_sdk_ssm::Client, path: &str, region: &str) -> Found {
     let what = format!("parameters under `{path}`");
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .get_parameters_by_path()
-            .path(path)
-            .recursive(true)
-            .with_decryption(false)
-            .max_results(i32::try_from(ssm::BATCH).expect("a small page size"))
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                needs(
-                    from_sdk(&e, &ssm_ctx(what.clone(), path, region)),
-                    SSM_ACTIONS,
-                )
-            })?;
-        for p in out.parameters() {
+    let parameters = ssm::under_path(client, path, false).await.map_err(|e| {
+        needs(
+            from_sdk(&e, &ssm_ctx(what.clone(), path, region)),
+            SSM_ACTIONS,
+        )
+    })?;
+    Ok(parameters
+        .iter()
+        .map(|p| {
             let name = p.name().unwrap_or("");
-            found.push((format!("{what}: `{name}`"), p.version().to_string()));
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
-    Ok(found)
+            (format!("{what}: `{name}`"), p.version().to_string())
+        })
+        .collect())
 }
 
 #[cfg(test)]
