@@ -1,7 +1,6 @@
 //! The command line: clap derive definitions; every flag can also come from an
 //! `AWS_SECRETS_ENV_*` environment variable (how the Action and containers pass them).
 
-use crate::cmd::exec::{self, OnChange};
 use crate::flatten::ParseJson;
 use crate::names::NameTransformation;
 use crate::render::Format;
@@ -231,7 +230,7 @@ pub(crate) struct ExecArgs {
     /// fractions allowed; each wait ±20% at random) whether a selected
     /// secret or parameter changed.
     #[arg(long, value_name = "SECONDS", env = "AWS_SECRETS_ENV_WATCH",
-          num_args = 0..=1, default_missing_value = "300", value_parser = exec::watch_seconds)]
+          num_args = 0..=1, default_missing_value = "300", value_parser = watch_seconds)]
     pub watch: Option<f64>,
 
     /// With `--watch`, what a change does: `restart` COMMAND with the new
@@ -243,7 +242,7 @@ pub(crate) struct ExecArgs {
     /// With `--watch`, seconds between SIGTERM and SIGKILL when COMMAND is
     /// stopped for a change.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, env = "AWS_SECRETS_ENV_STOP_TIMEOUT",
-          requires = "watch", value_parser = exec::stop_seconds)]
+          requires = "watch", value_parser = stop_seconds)]
     pub stop_timeout: f64,
 
     /// The program to run and its arguments, after `--`.
@@ -265,6 +264,32 @@ pub(crate) enum Mask {
     Always,
     #[value(alias = "false")]
     Never,
+}
+
+/// `--on-change`: what `exec --watch` does when a value changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OnChange {
+    /// Stop the command (SIGTERM, `--stop-timeout`, SIGKILL) and start it
+    /// again with the new values.
+    Restart,
+    /// Stop the command and exit with [`CHANGED_EXIT`].
+    Exit,
+}
+
+/// `--watch`: from 0.5 s to a day.
+pub(crate) fn watch_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.5..=86_400.0).contains(&s) => Ok(s),
+        _ => Err("expected a number of seconds from 0.5 to 86400".into()),
+    }
+}
+
+/// `--stop-timeout`: from 0 (SIGKILL at once) to an hour.
+pub(crate) fn stop_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=3600.0).contains(&s) => Ok(s),
+        _ => Err("expected a number of seconds from 0 to 3600".into()),
+    }
 }
 
 #[cfg(test)]

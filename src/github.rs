@@ -70,6 +70,26 @@ pub(crate) fn error_annotation(err: &Error) -> String {
     )
 }
 
+/// Under Actions, the annotation of an error, on the stream for workflow
+/// commands.
+pub(crate) fn annotate_error(err: &Error) {
+    if active() {
+        let mut out = commands();
+        let _ = writeln!(out, "{}", error_annotation(err));
+        let _ = out.flush();
+    }
+}
+
+/// Under Actions, the annotation of a usage error from clap's first line
+/// (which names the flag and the input), on stderr: the command line was not
+/// read, and with `--output -` stdout is the data.
+pub(crate) fn annotate_usage(clap_message: &str) {
+    if active() {
+        let first = clap_message.lines().next().unwrap_or("");
+        eprintln!("{}", usage_annotation(first));
+    }
+}
+
 /// An `::error` annotation for a command-line usage error.
 pub(crate) fn usage_annotation(message: &str) -> String {
     format!(

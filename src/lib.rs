@@ -34,7 +34,6 @@ mod run {
     use crate::error::{Error, sanitize};
     use crate::{cmd, github};
     use clap::Parser;
-    use std::io::Write as _;
     use std::process::ExitCode;
 
     /// Parses the command line and runs it: exit 0, 1, 2 (usage), 126/127 (exec).
@@ -47,33 +46,23 @@ mod run {
                 if !e.use_stderr() {
                     return ExitCode::SUCCESS; // --help, --version
                 }
-                if github::active() {
-                    let text = e.to_string(); // names the flag and the input
-                    let first = text.lines().next().unwrap_or("invalid arguments");
-                    // On stderr: with `--output -`, stdout is the data.
-                    eprintln!("{}", github::usage_annotation(first));
-                }
+                github::annotate_usage(&e.to_string());
                 return ExitCode::from(2);
             }
         };
-        let result = match cli.command {
+        match cli.command {
             Command::Write(args) => cmd::write::run(&args),
             Command::Exec(args) => cmd::exec::run(&args),
-        };
-        result.map_or_else(|err| report(&err), |()| ExitCode::SUCCESS)
+        }
+        .map_or_else(|err| report(&err), |()| ExitCode::SUCCESS)
     }
 
     /// Each error on a line of its own, and as an annotation under Actions.
     fn report(err: &Error) -> ExitCode {
-        let on_actions = github::active();
         for e in err.flatten() {
             // Outside text (ids, JSON keys) is in the message: one line, no `::`.
             eprintln!("aws-secrets-env: error: {}", sanitize(&e.to_string()));
-            if on_actions {
-                let mut out = github::commands();
-                let _ = writeln!(out, "{}", github::error_annotation(e));
-                let _ = out.flush();
-            }
+            github::annotate_error(e);
         }
         ExitCode::from(err.exit_code())
     }

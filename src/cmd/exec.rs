@@ -17,39 +17,12 @@ use crate::error::{Error, sanitize};
 use crate::flatten::Variable;
 use crate::load::load;
 use crate::names::{Destination, refuse_for};
-use clap::ValueEnum;
 use std::process::Command;
-
-/// `--on-change`: what `exec --watch` does when a value changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum OnChange {
-    /// Stop the command (SIGTERM, `--stop-timeout`, SIGKILL) and start it
-    /// again with the new values.
-    Restart,
-    /// Stop the command and exit with [`CHANGED_EXIT`].
-    Exit,
-}
 
 /// The exit status of `exec --watch --on-change exit` after a change:
 /// `EX_TEMPFAIL` of sysexits.h, "try again", so the orchestrator restarts.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) const CHANGED_EXIT: i32 = 75;
-
-/// `--watch`: from 0.5 s to a day.
-pub(crate) fn watch_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if (0.5..=86_400.0).contains(&s) => Ok(s),
-        _ => Err("expected a number of seconds from 0.5 to 86400".into()),
-    }
-}
-
-/// `--stop-timeout`: from 0 (SIGKILL at once) to an hour.
-pub(crate) fn stop_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if (0.0..=3600.0).contains(&s) => Ok(s),
-        _ => Err("expected a number of seconds from 0 to 3600".into()),
-    }
-}
 
 /// Loads, then execs. Returns only on failure; on Windows it exits with the
 /// child's exit code.

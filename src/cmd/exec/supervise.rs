@@ -8,8 +8,9 @@
 
 use super::signals::{self, Blocked};
 use super::watch::Watcher;
-use super::{CHANGED_EXIT, OnChange, announce, command, environment};
+use super::{CHANGED_EXIT, announce, command, environment};
 use crate::cli::ExecArgs;
+use crate::cli::OnChange;
 use crate::error::Error;
 use crate::flatten::Variable;
 use crate::load::{Config, load_again};
