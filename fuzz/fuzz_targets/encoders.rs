@@ -171,12 +171,19 @@ fn canonical_refused(format: Format) -> Vec<String> {
 }
 
 fn check_refusal(format: Format, values: &[&str], refused: Option<&str>, err: &Error) {
-    let Error::Refused {
+    // `dotenv` names the reader that would misread the value as well.
+    let (Error::Refused {
         key,
         format: fname,
         reason,
         ..
-    } = err
+    }
+    | Error::RefusedForReader {
+        key,
+        format: fname,
+        reason,
+        ..
+    }) = err
     else {
         panic!(
             "{}: render failed with a non-refusal error: {err}",
@@ -206,12 +213,26 @@ fn check_refusal(format: Format, values: &[&str], refused: Option<&str>, err: &E
             format.name()
         );
     };
+    // Except, for `dotenv`, the `--reader` list it suggests: the readers of
+    // the set that do carry this value (reader names, never value text).
+    let (stated, suggested) = msg.split_once("; use ").unwrap_or((&msg, ""));
+    let expected = expected.split_once("; use ").map_or(expected.as_str(), |(s, _)| s);
     assert_eq!(
-        &msg,
+        stated,
         expected,
         "{}: refusal message depends on the value (example {example:?})",
         format.name()
     );
+    if let Some(list) = suggested.strip_prefix("`--reader ") {
+        let readers = list.split('`').next().unwrap_or_default();
+        assert!(
+            readers
+                .split(',')
+                .all(|r| r.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')),
+            "{}: the suggested readers are not reader names: {msg:?}",
+            format.name()
+        );
+    }
     for v in values {
         // A value that is part of the fixed wording (e.g. "`${`") is no leak:
         // the message for some other value has it too.
@@ -246,9 +267,10 @@ fn canonical_messages(format: Format, key: &str) -> std::rc::Rc<Canonical> {
                     .map(|example| {
                         let vars = variables(&[&example], &[key.to_string()]);
                         match render(format, &vars, &[]) {
-                            Err(e @ Error::Refused { reason, .. }) => {
-                                (reason, example, e.to_string())
-                            }
+                            Err(
+                                e @ (Error::Refused { reason, .. }
+                                | Error::RefusedForReader { reason, .. }),
+                            ) => (reason, example, e.to_string()),
                             other => panic!("canonical example {example:?} not refused: {other:?}"),
                         }
                     })
