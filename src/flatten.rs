@@ -221,6 +221,9 @@ fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, V
 /// objects and strings as strings.
 fn exact(text: &str) -> serde_json::Result<Value> {
     use serde_json::value::RawValue;
+    // A secret's text may have white space around the object (a raw value
+    // never has).
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
     Ok(match text.as_bytes().first() {
         Some(b'{') => {
             let members: indexmap::IndexMap<String, Box<RawValue>> = serde_json::from_str(text)?;

@@ -197,3 +197,15 @@ fn empty_names_are_refused() {
         Err(Error::EmptyName { .. })
     ));
 }
+
+#[test]
+fn white_space_around_a_json_object_is_fine() {
+    // Found by fuzz/flatten: `\n{ }\n` panicked (the exact re-read looked at
+    // the first byte, a line break).
+    for text in ["\n{ }\n", " \t{\"n\": 1.10 }\r\n"] {
+        let object = parse_object("s", text, "test").unwrap();
+        assert!(object.len() <= 1);
+    }
+    let object = parse_object("s", " {\"n\": 1.10}", "test").unwrap();
+    assert_eq!(object["n"], Value::String("1.10".into()));
+}
