@@ -255,13 +255,7 @@ fn inject(
             source_desc: source,
         });
     }
-    out.push(Variable {
-        name: env,
-        value: text,
-        source,
-        payload: None,
-        binary_text: None,
-    });
+    out.push(Variable::new(env, text, source));
     Ok(())
 }
 

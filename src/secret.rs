@@ -128,6 +128,20 @@ pub struct Variable {
     pub binary_text: Option<Secret>,
 }
 
+impl Variable {
+    /// A variable holding a text value (no `SecretBinary` behind it).
+    #[must_use]
+    pub fn new(name: impl Into<String>, value: Secret, source: impl Into<String>) -> Self {
+        Variable {
+            name: name.into(),
+            value,
+            source: source.into(),
+            payload: None,
+            binary_text: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,13 +272,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn variable(name: String, value: &str) -> Variable {
-    Variable {
-        name,
-        value: Secret::new(value),
-        source: "test".into(),
-        payload: None,
-        binary_text: None,
-    }
+    Variable::new(name, Secret::new(value), "test")
 }
 
 /// Runs one reader on one file; the parsed map, or a panic with its stderr.

@@ -38,13 +38,7 @@ fn variables(values: &[&str], names: &[String]) -> Vec<Variable> {
     values
         .iter()
         .zip(names)
-        .map(|(v, name)| Variable {
-            name: name.clone(),
-            value: Secret::new(*v),
-            source: format!("fuzz input `{name}`"),
-            payload: None,
-            binary_text: None,
-        })
+        .map(|(v, name)| Variable::new(name.clone(), Secret::new(*v), format!("fuzz input `{name}`")))
         .collect()
 }
 

@@ -71,13 +71,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn var(value: &str) -> Variable {
-        Variable {
-            name: "K".into(),
-            value: Secret::new(value),
-            source: "test".into(),
-            payload: None,
-            binary_text: None,
-        }
+        Variable::new("K", Secret::new(value), "test")
     }
 
     #[test]

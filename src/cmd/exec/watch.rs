@@ -254,13 +254,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn var(name: &str, value: &str) -> Variable {
-        Variable {
-            name: name.into(),
-            value: Secret::new(value),
-            source: "secret `s`".into(),
-            payload: None,
-            binary_text: None,
-        }
+        Variable::new(name, Secret::new(value), "secret `s`")
     }
 
     #[test]

@@ -4,13 +4,7 @@ use super::*;
 use crate::secret::Secret;
 
 fn var(name: &str, value: &str) -> Variable {
-    Variable {
-        name: name.into(),
-        value: Secret::new(value),
-        source: format!("secret `s` key `{name}`"),
-        payload: None,
-        binary_text: None,
-    }
+    Variable::new(name, Secret::new(value), format!("secret `s` key `{name}`"))
 }
 
 fn fill(format: Format, base: &str, vars: &[Variable]) -> String {
