@@ -42,23 +42,6 @@ pub enum Reader {
 }
 
 impl Reader {
-    /// Every reader, in the order refusals name them.
-    pub const ALL: [Reader; 13] = [
-        Reader::PythonDotenv,
-        Reader::NodeDotenv,
-        Reader::Dotenvx,
-        Reader::Godotenv,
-        Reader::Gotenv,
-        Reader::Viper,
-        Reader::RubyDotenv,
-        Reader::Phpdotenv,
-        Reader::DjangoEnviron,
-        Reader::Bash,
-        Reader::Dash,
-        Reader::Systemd,
-        Reader::Docker,
-    ];
-
     /// Without `--reader`: every dotenv reader but `docker run --env-file`
     /// (which keeps quotes: `--format docker` is for it). A value any of them
     /// would misread is refused.
@@ -375,7 +358,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_through_clap() {
-        for r in Reader::ALL {
+        for &r in Reader::value_variants() {
             assert_eq!(Reader::from_str(r.name(), false), Ok(r));
         }
     }
