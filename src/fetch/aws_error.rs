@@ -24,7 +24,18 @@ pub(super) struct Ctx<'a> {
     pub version: String,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of a request that names no version.
+    pub(super) fn new(service: Service, what: String, id: &'a str, region: &'a str) -> Self {
+        Ctx {
+            what,
+            id,
+            service,
+            region,
+            version: String::new(),
+        }
+    }
+
     fn not_found_hint(&self) -> String {
         match self.service {
             Service::SecretsManager => format!(

@@ -15,13 +15,7 @@ use aws_sdk_ssm::types::Parameter;
 pub(super) const BATCH: usize = 10;
 
 fn ctx<'a>(what: String, id: &'a str, region: &'a str) -> Ctx<'a> {
-    Ctx {
-        what,
-        id,
-        service: Service::Ssm,
-        region,
-        version: String::new(),
-    }
+    Ctx::new(Service::Ssm, what, id, region)
 }
 
 /// Does parameter `p` answer a request for `name` (a name or ARN, maybe with

@@ -159,26 +159,6 @@ fn needs(err: Error, actions: &'static str) -> Error {
     }
 }
 
-fn sm_ctx<'a>(what: String, id: &'a str, region: &'a str) -> Ctx<'a> {
-    Ctx {
-        what,
-        id,
-        service: Service::SecretsManager,
-        region,
-        version: String::new(),
-    }
-}
-
-fn ssm_ctx<'a>(what: String, id: &'a str, region: &'a str) -> Ctx<'a> {
-    Ctx {
-        what,
-        id,
-        service: Service::Ssm,
-        region,
-        version: String::new(),
-    }
-}
-
 /// The version id holding `stage` among a secret's versions.
 fn at_stage(map: Option<&HashMap<String, Vec<String>>>, stage: &str) -> String {
     map.into_iter()
@@ -198,7 +178,15 @@ async fn describe(
     let what = format!("secret `{id}` at stage `{stage}`");
     let version = match client.describe_secret().secret_id(id).send().await {
         Ok(out) => at_stage(out.version_ids_to_stages(), stage),
-        Err(e) => match from_sdk(&e, &sm_ctx(format!("secret `{id}`"), id, region)) {
+        Err(e) => match from_sdk(
+            &e,
+            &Ctx::new(
+                Service::SecretsManager,
+                format!("secret `{id}`"),
+                id,
+                region,
+            ),
+        ) {
             err if Request::is_absence(&err) => ABSENT.to_string(),
             err => {
                 return Err(needs(
@@ -232,7 +220,10 @@ async fn list(client: &aws_sdk_secretsmanager::Client, prefix: &str, region: &st
             .await
             .map_err(|e| {
                 needs(
-                    from_sdk(&e, &sm_ctx(what.clone(), prefix, region)),
+                    from_sdk(
+                        &e,
+                        &Ctx::new(Service::SecretsManager, what.clone(), prefix, region),
+                    ),
                     "`secretsmanager:ListSecrets` to watch a wildcard for changes",
                 )
             })?;
@@ -265,7 +256,10 @@ async fn parameters(client: &aws_sdk_ssm::Client, names: &[String], region: &str
         .await
         .map_err(|e| {
             let what = format!("parameter `{}`", names[0]);
-            needs(from_sdk(&e, &ssm_ctx(what, &names[0], region)), SSM_ACTIONS)
+            needs(
+                from_sdk(&e, &Ctx::new(Service::Ssm, what, &names[0], region)),
+                SSM_ACTIONS,
+            )
         })?;
     Ok(names
         .iter()
@@ -293,7 +287,7 @@ async fn labelled(client: &aws_sdk_ssm::Client, name: &str, region: &str) -> Fou
         Ok(out) => out
             .parameter()
             .map_or_else(|| ABSENT.to_string(), |p| p.version().to_string()),
-        Err(e) => match from_sdk(&e, &ssm_ctx(what.clone(), name, region)) {
+        Err(e) => match from_sdk(&e, &Ctx::new(Service::Ssm, what.clone(), name, region)) {
             err if Request::is_absence(&err) => ABSENT.to_string(),
             err => return Err(needs(err, SSM_ACTIONS)),
         },
@@ -307,7 +301,7 @@ async fn path_versions(client: &aws_sdk_ssm::Client, path: &str, region: &str) -
     let what = format!("parameters under `{path}`");
     let parameters = ssm::under_path(client, path, false).await.map_err(|e| {
         needs(
-            from_sdk(&e, &ssm_ctx(what.clone(), path, region)),
+            from_sdk(&e, &Ctx::new(Service::Ssm, what.clone(), path, region)),
             SSM_ACTIONS,
         )
     })?;
