@@ -52,6 +52,7 @@ grep -E '^(run\.sh: fuzzing|Done [0-9]+ runs)' "$fuzz_log"
 
 lane "the action: install, act end to end"
 bash tests/action/install_test.sh
+bash tests/action/run_test.sh
 bash tests/action/act_test.sh
 lane "all passed"
 # The plain closing line CI reads: the Rust suites above ran with cargo test.

@@ -20,8 +20,8 @@
 # and ENV, or SHELLOPTS=noexec and a BASH_FUNC_env%% function planted through
 # $GITHUB_ENV by an earlier step, the action still runs the real binary and
 # writes its file, no planted code runs, and a planted
-# AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES does not reach the binary); the failing
-# steps reported ::error::; --base, --example and --dry-run (the plan in the
+# AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES does not reach the binary); --base,
+# --example and --dry-run (the plan in the
 # log, nothing written by it; the base's other lines kept; a missing example
 # key fails the step by name); and no secret value, nor any line of the
 # multi-line one, appears anywhere in act's log.
@@ -233,26 +233,9 @@ for marker in app-env outputs export-env printed missing-secret bad-input bad-fo
         not_ok "workflow assertion: $marker"
     fi
 done
-if grep -q '::error.*e2e/does-not-exist\|e2e/does-not-exist.*\(not found\|ResourceNotFound\|can.t find\)' "$tmp/act.log"; then
-    ok "missing secret reported with its id"
-else
-    not_ok "missing secret reported with its id"
-fi
-if grep -q "::error.*input 'export-env' must be one of: true|false" "$tmp/act.log"; then
-    ok "bad input reported by name"
-else
-    not_ok "bad input reported by name"
-fi
-if grep -q "::error title=aws-secrets-env%3A invalid input::error: invalid value 'no-such-format' for '--format" "$tmp/act.log"; then
-    ok "unknown format reported as ::error::"
-else
-    not_ok "unknown format reported as ::error::"
-fi
-if grep -q "::error.*input 'secret-ids' (the aws-secretsmanager-get-secrets style) cannot be mixed with 'secret-id'" "$tmp/act.log"; then
-    ok "mixed input styles reported by name"
-else
-    not_ok "mixed input styles reported by name"
-fi
+# What a failing step prints last (its ::error:: line) is not checked in
+# act's log: act in host mode may drop it (see tests/action/run_test.sh, which
+# checks those messages exactly). The workflow asserts that those steps fail.
 if grep -q 'plan for .*/app.env (dotenv); dry run, nothing written:' "$tmp/act.log" &&
     grep -q '  changed    DB_SOURCE *secret `e2e/app` key `DB_SOURCE`' "$tmp/act.log" &&
     grep -q '  added      GREETING *secret `e2e/app` key `GREETING`' "$tmp/act.log" &&
@@ -260,11 +243,6 @@ if grep -q 'plan for .*/app.env (dotenv); dry run, nothing written:' "$tmp/act.l
     ok "dry-run printed the plan: states and sources"
 else
     not_ok "dry-run printed the plan: states and sources"
-fi
-if grep -q '::error.*`SENTRY_DSN` is listed in `.env.example.more` (--example)' "$tmp/act.log"; then
-    ok "missing example key reported by name"
-else
-    not_ok "missing example key reported by name"
 fi
 if grep -q '\*\*\*' "$tmp/act.log"; then
     ok "masked values show as *** in the log"

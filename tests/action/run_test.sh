@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Tests dist/run.sh, the action's input check and write step, outside any
+# runner: each case states the exact log (standard output and error, as the
+# job log shows them) and exit code first,
+# then runs the script with the environment the composite action gives it
+# (every `env:` entry of the step that is `${{ inputs.X }}`, set to the
+# input's default from action.yml, then the case's inputs) and compares.
+#
+# Why here and not in act_test.sh: act in host mode returns from a step that
+# exits non-zero without draining the step's pseudo-terminal
+# (pkg/container/host_environment.go, `exec`: `if err != nil { return err }`
+# before `<-logctx.Done()`), so the last lines a failing step prints, its
+# ::error:: line included, are missing from act's log on some runs. The
+# messages are checked here, exactly; act_test.sh checks that those steps fail.
+#
+# Usage: bash tests/action/run_test.sh
+# Needs: bash, the project venv's python (PyYAML comes with moto) and the
+# debug binary (built with `cargo build --locked` if missing; E2E_BINARY
+# overrides). No network: every case fails before any call to AWS.
+# Prints "N passed, M failed" last.
+set -CeEuo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd -- "$here/../.." && pwd -P)
+python=${VENV:-$repo/.venv}/bin/python
+[[ -x $python ]] || {
+    echo "run_test: $python is missing: run scripts/setup.sh" >&2
+    exit 1
+}
+bin=${E2E_BINARY:-$repo/target/debug/aws-secrets-env}
+if [[ ! -x $bin ]]; then
+    echo "run_test: building $bin" >&2
+    (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-test.XXXXXXXX")
+trap 'rm -rf -- "$tmp"' EXIT
+
+# step_env STEP-ID: NAME=VALUE lines, one per input-fed variable of the step.
+step_env() {
+    "$python" - "$repo/action.yml" "$1" <<'EOF'
+import re, sys
+import yaml
+
+action = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+step = next(s for s in action["runs"]["steps"] if s.get("id") == sys.argv[2])
+for name, value in step["env"].items():
+    m = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", value)
+    if m:
+        default = action["inputs"][m.group(1)].get("default", "")
+        print(f"{name}={'' if default is None else str(default).lower() if isinstance(default, bool) else default}")
+EOF
+}
+
+passed=0
+failed=0
+# case NAME EXPECTED-EXIT EXPECTED-LOG STEP-ID [ARG] -- NAME=VALUE...
+case_() {
+    local name=$1 want_rc=$2 want_out=$3 step=$4
+    shift 4
+    local args=()
+    while [[ $1 != -- ]]; do
+        args+=("$1")
+        shift
+    done
+    shift
+    local env_args=() line
+    while IFS= read -r line; do env_args+=("$line"); done < <(step_env "$step")
+    [[ $step != write ]] || env_args+=("AWS_SECRETS_ENV_INSTALLED_BIN=$bin")
+    mkdir -p "$tmp/$name/ws"
+    : >"$tmp/$name/github_output"
+    local rc=0
+    (
+        cd "$tmp/$name/ws"
+        env -i PATH="$PATH" HOME="$tmp" GITHUB_ACTIONS=true \
+            GITHUB_WORKSPACE="$tmp/$name/ws" GITHUB_OUTPUT="$tmp/$name/github_output" \
+            AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+            AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_EC2_METADATA_DISABLED=true \
+            "${env_args[@]}" "$@" \
+            bash --noprofile --norc -p "$repo/dist/run.sh" "${args[@]}"
+    ) >"$tmp/$name/log" 2>&1 || rc=$?
+    local got
+    got=$(cat "$tmp/$name/log")
+    if [[ $rc == "$want_rc" && $got == "$want_out" ]]; then
+        passed=$((passed + 1))
+        printf 'ok   - %s\n' "$name"
+    else
+        failed=$((failed + 1))
+        printf 'FAIL - %s (exit %s, expected %s)\n' "$name" "$rc" "$want_rc"
+        diff <(printf '%s\n' "$want_out") <(printf '%s\n' "$got") | sed 's/^/       | /' || true
+    fi
+}
+
+error='::error title=aws-secrets-env%3A invalid input::'
+mixed="input 'secret-ids' (the aws-secretsmanager-get-secrets style) cannot be mixed with"
+
+case_ bad-export-env 1 "${error}input 'export-env' must be one of: true|false|only" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_EXPORT_ENV=sometimes
+case_ mixed-secret-id 1 "${error}$mixed 'secret-id' (this action's style): keep one of them" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 AWS_SECRETS_ENV_SECRET_ID=e2e/plain
+case_ mixed-parse-json 1 "${error}$mixed 'parse-json': use 'parse-json-secrets: true'" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 AWS_SECRETS_ENV_PARSE_JSON=always
+case_ bad-parse-json-secrets 1 "${error}input 'parse-json-secrets' must be one of: true | True | TRUE | false | False | FALSE" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 AWS_SECRETS_ENV_PARSE_JSON_SECRETS=yes
+case_ two-errors-at-once 1 "${error}input 'mask' must be one of: true|false|auto|always|never
+${error}input 'max-attempts' must be a whole number from 1 to 20" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=maybe AWS_SECRETS_ENV_MAX_ATTEMPTS=0
+case_ good-inputs-check 0 "" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env
+case_ unknown-format-in-the-binary 2 "error: invalid value 'no-such-format' for '--format <FORMAT>'
+  [possible values: dotenv, shell, json, docker, systemd, yaml, github-env]
+
+For more information, try '--help'.
+${error}error: invalid value 'no-such-format' for '--format <FORMAT>'" \
+    write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env AWS_SECRETS_ENV_FORMAT=no-such-format
+case_ output-outside-the-workspace 1 "${error}input 'output' is outside the workspace (GITHUB_WORKSPACE or RUNNER_TEMP, symlinks resolved); write inside it, or set allow-outside-workspace: true" \
+    write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=../app.env
+
+if [[ -s $tmp/good-inputs-check/github_output && $(cat "$tmp/good-inputs-check/github_output") == export=false ]]; then
+    passed=$((passed + 1))
+    echo "ok   - good-inputs-check: step output export=false"
+else
+    failed=$((failed + 1))
+    echo "FAIL - good-inputs-check: step output export=false"
+fi
+for name in unknown-format-in-the-binary output-outside-the-workspace; do
+    if [[ -z $(find "$tmp/$name" -name app.env) ]]; then
+        passed=$((passed + 1))
+        echo "ok   - $name: no file written"
+    else
+        failed=$((failed + 1))
+        echo "FAIL - $name: no file written"
+    fi
+done
+
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))
