@@ -159,8 +159,9 @@ pub(crate) struct WriteArgs {
     pub(crate) overwrite: Vec<String>,
 
     /// Write through a symlink that is the output's last component (to the
-    /// file it points to). Off: such a link is refused, so a committed
-    /// `app.env` link cannot send the secrets elsewhere.
+    /// file it points to), and read `--base`/`--example` through one. Off:
+    /// such a link is refused, so a committed `app.env` link cannot send the
+    /// secrets elsewhere, nor copy another file into the output.
     #[arg(long, env = "AWS_SECRETS_ENV_FOLLOW_SYMLINKS", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -174,8 +175,9 @@ pub(crate) struct WriteArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) in_place: bool,
 
-    /// Under GitHub Actions, write outside `GITHUB_WORKSPACE` and
-    /// `RUNNER_TEMP` too (after following symlinks). Off: refused.
+    /// Under GitHub Actions, write (and read `--base`/`--example`) outside
+    /// `GITHUB_WORKSPACE` and `RUNNER_TEMP` too (after following symlinks).
+    /// Off: refused.
     #[arg(long, env = "AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]

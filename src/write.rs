@@ -141,7 +141,7 @@ pub(crate) fn prepare(path: &Path, bytes: &[u8], options: &Options) -> Result<Pr
         .unwrap_or_else(|| Instant::now() + DEFAULT_WAIT);
     #[cfg(unix)]
     {
-        let inner = unix::prepare(path, bytes, options, deadline, 0).map_err(fail)?;
+        let inner = unix::prepare(path, bytes, options, deadline).map_err(fail)?;
         Ok(Prepared {
             shown: path.to_path_buf(),
             inner,
@@ -176,6 +176,56 @@ pub(crate) fn prepare(path: &Path, bytes: &[u8], options: &Options) -> Result<Pr
 fn strip_path(e: &io::Error) -> String {
     // tempfile appends the temp file's path; show only the cause.
     io::Error::from(e.kind()).to_string()
+}
+
+/// The checks [`prepare`] makes before it creates anything (a symlink, the
+/// workspace, a directory, a block device or a socket, a missing directory):
+/// a plan fails as the write would, and writes nothing.
+pub(crate) fn check(path: &Path, options: &Options) -> Result<(), Error> {
+    let fail = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    return unix::check(path, options).map_err(fail);
+    #[cfg(not(unix))]
+    {
+        let _ = options;
+        match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                Err(fail(missing_directory(dir)))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The bytes of the regular file `path` (`--base`, `--example`, a plan's
+/// current file), with the output's rules: a symlink as the last component
+/// is refused unless [`Options::follow_symlinks`], the file must lie in
+/// [`Options::within`], a FIFO, device or stream is refused (never waited
+/// on), and so is a file of more than 4 MiB.
+pub(crate) fn read(path: &Path, options: &Options) -> io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    return unix::read(path, options);
+    #[cfg(not(unix))]
+    {
+        let _ = options;
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is not a regular file; --base and --example read a regular file",
+            ));
+        }
+        if meta.len() > 4 << 20 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "it is larger than 4 MiB, more than an env file holds",
+            ));
+        }
+        std::fs::read(path)
+    }
 }
 
 /// "the directory `DIR` does not exist".

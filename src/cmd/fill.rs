@@ -7,6 +7,7 @@ use crate::error::{Error, sanitize};
 use crate::github;
 use crate::render::{self, EnvFile, Format, Reader};
 use crate::secret::Variable;
+use crate::write;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -17,8 +18,9 @@ pub(crate) struct Files {
 }
 
 impl Files {
-    /// Reads both (the base first, so the output may be the base itself).
-    pub(crate) fn read(args: &WriteArgs) -> Result<Files, Error> {
+    /// Reads both (the base first, so the output may be the base itself),
+    /// with the output's rules (`write::read`).
+    pub(crate) fn read(args: &WriteArgs, options: &write::Options) -> Result<Files, Error> {
         let format = args.format;
         if args.base.is_some() && !render::has_grammar(format) {
             let name = format.name();
@@ -28,12 +30,12 @@ impl Files {
             )));
         }
         let base = match &args.base {
-            Some(path) => Some((path.clone(), parse(path, "--base", format)?)),
+            Some(path) => Some((path.clone(), parse(path, "--base", format, options)?)),
             None => None,
         };
         let example = match &args.example {
             Some(path) => {
-                let file = parse(path, "--example", format)?;
+                let file = parse(path, "--example", format, options)?;
                 let mut keys: Vec<String> = Vec::new();
                 for key in file.keys() {
                     if !keys.iter().any(|k| k == key) {
@@ -125,8 +127,13 @@ impl Files {
 }
 
 /// Reads `path` with `format`'s grammar; an unreadable line is named by number.
-fn parse(path: &Path, flag: &'static str, format: Format) -> Result<EnvFile, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+fn parse(
+    path: &Path,
+    flag: &'static str,
+    format: Format,
+    options: &write::Options,
+) -> Result<EnvFile, Error> {
+    let bytes = write::read(path, options).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         flag,
         source,

@@ -138,15 +138,15 @@ pub(crate) fn summary(target: &str, format: Format, lines: &[Line]) -> String {
 pub(crate) fn show(
     format: Format,
     target: Option<&Path>,
+    options: &crate::write::Options,
     shown: &str,
     new: &[u8],
     variables: &[Variable],
     source: &dyn Fn(&str) -> String,
 ) -> Result<(), crate::error::Error> {
-    // Only a regular file is read: a FIFO or a device is not waited on.
-    let current = target
-        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
-        .and_then(|p| std::fs::read(p).ok());
+    // Read as `--base` is: only a regular file (a FIFO or a device is not
+    // waited on), capped; anything else counts as no current file.
+    let current = target.and_then(|p| crate::write::read(p, options).ok());
     let (lines, readable) = compare(format, new, current.as_deref(), variables, source);
     if !readable {
         eprintln!(

@@ -35,8 +35,18 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
             args.format.name()
         )));
     }
-    // --base and --example: read and checked before any call to AWS.
-    let files = Files::read(args)?;
+    // Everything that can fail happens before anything is visible: render,
+    // stage the files, open the runner's files. The whole run, waits on a
+    // FIFO or device included, ends within --timeout.
+    let options = Options {
+        follow_symlinks: args.follow_symlinks,
+        in_place: args.in_place,
+        within: confinement(args.allow_outside_workspace),
+        deadline: Some(started + config.limits.total),
+    };
+    // --base and --example: read (as the output is written: no symlink
+    // unless followed, in the workspace) and checked before any call to AWS.
+    let files = Files::read(args, &options)?;
     let variables = load(&config)?;
     if args.export_env || args.format == Format::GithubEnv {
         // Bound for later steps' environments: the whole deny policy.
@@ -53,20 +63,11 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         )?;
     }
 
-    // Everything that can fail happens before anything is visible: render,
-    // stage the files, open the runner's files. The whole run, waits on a
-    // FIFO or device included, ends within --timeout.
-    let options = Options {
-        follow_symlinks: args.follow_symlinks,
-        in_place: args.in_place,
-        within: confinement(args.allow_outside_workspace),
-        deadline: Some(started + config.limits.total),
-    };
     files.check(&variables)?;
     let bytes = files.render(args.format, &variables, &args.reader)?;
     files.notice_unlisted(&variables);
     if args.dry_run {
-        return dry_run(args, &files, &bytes, &variables);
+        return dry_run(args, &options, &files, &bytes, &variables);
     }
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables, &[])?)
@@ -125,11 +126,17 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
 /// checks before its first side effect has passed (`src/cmd/plan.rs`).
 fn dry_run(
     args: &WriteArgs,
+    options: &Options,
     files: &Files,
     bytes: &[u8],
     variables: &[Variable],
 ) -> Result<(), Error> {
-    let target = (args.output.as_os_str() != "-" && !args.no_file).then(|| absolute(&args.output));
+    let to_file = args.output.as_os_str() != "-" && !args.no_file;
+    if to_file {
+        // What the write would refuse before creating anything.
+        write::check(&args.output, options)?;
+    }
+    let target = to_file.then(|| absolute(&args.output));
     let shown = match &target {
         Some(p) => p.display().to_string(),
         None if args.no_file => "no file".into(),
@@ -146,6 +153,7 @@ fn dry_run(
     plan::show(
         args.format,
         target.as_deref(),
+        options,
         &shown,
         bytes,
         variables,

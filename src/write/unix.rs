@@ -4,9 +4,12 @@
 //! FIFOs and devices are written in `stream`; a regular file's new content is
 //! staged and linked in by `stage`.
 
+mod read;
 mod stage;
 mod stream;
 mod target;
+
+pub(super) use read::read;
 
 use super::Options;
 use std::ffi::{CString, OsStr};
@@ -123,18 +126,37 @@ fn write_all(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Checks what `path` names and stages the write: a stream, FIFO or
-/// character device is opened, a regular file (or none yet) gets its new
-/// content in a new file, and a symlink is followed, if allowed, at `depth + 1`.
-pub(super) fn prepare(
+/// What a write or a read is for: the words of the refusals differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    Write,
+    Read,
+}
+
+/// What `path` names once the checks every access shares are passed.
+pub(super) enum Found {
+    /// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`: that descriptor.
+    Stream(RawFd),
+    /// `name` in the open `dir`, of type `kind` (`None`: nothing there yet);
+    /// never a symlink: one is refused or followed.
+    Entry {
+        dir: Dir,
+        name: CString,
+        kind: Option<libc::mode_t>,
+    },
+}
+
+/// Checks what `path` names: its directory opened once, a symlink as the last
+/// component refused or (if allowed) followed at `depth + 1`, and what a
+/// file would be created, replaced or read in confined to `options.within`.
+pub(super) fn find(
     path: &Path,
-    bytes: &[u8],
     options: &Options,
-    deadline: Instant,
+    access: Access,
     depth: u32,
-) -> io::Result<Staged> {
+) -> io::Result<Found> {
     if let Some(n) = stream::stream_fd(path) {
-        return stream::stream(n, bytes, deadline);
+        return Ok(Found::Stream(n));
     }
     let (dir_path, name) = target::split(path)?;
     let dir = target::open_dir(dir_path)?;
@@ -146,20 +168,62 @@ pub(super) fn prepare(
             "it is a symlink whose target does not exist".into(),
         ));
     }
-    // Where a file would be created or replaced, and where a link leads
-    // (checked again at its target): inside `within`.
+    // Where a file would be created, replaced or read, and where a link
+    // leads (checked again at its target): inside `within`.
     if !options.within.is_empty() && matches!(kind, None | Some(libc::S_IFREG | libc::S_IFLNK)) {
-        target::confine(&dir, &options.within)?;
+        target::confine(&dir, &options.within, access)?;
     }
-    match kind {
-        None | Some(libc::S_IFREG) => {
-            stage::file(dir, cname, bytes, options.in_place, kind.is_some())
-        }
-        Some(libc::S_IFLNK) => {
-            let next = target::follow(&dir, &cname, dir_path, options.follow_symlinks, depth)?;
-            prepare(&next, bytes, options, deadline, depth + 1)
-        }
-        Some(kind) => target::non_regular(kind, &dir, &cname, bytes, deadline),
+    if kind == Some(libc::S_IFLNK) {
+        let next = target::follow(
+            &dir,
+            &cname,
+            dir_path,
+            options.follow_symlinks,
+            access,
+            depth,
+        )?;
+        return find(&next, options, access, depth + 1);
+    }
+    Ok(Found::Entry {
+        dir,
+        name: cname,
+        kind,
+    })
+}
+
+/// Checks what `path` names and stages the write: a stream, FIFO or
+/// character device is opened, a regular file (or none yet) gets its new
+/// content in a new file.
+pub(super) fn prepare(
+    path: &Path,
+    bytes: &[u8],
+    options: &Options,
+    deadline: Instant,
+) -> io::Result<Staged> {
+    match find(path, options, Access::Write, 0)? {
+        Found::Stream(n) => stream::stream(n, bytes, deadline),
+        Found::Entry {
+            dir,
+            name,
+            kind: kind @ (None | Some(libc::S_IFREG)),
+        } => stage::file(dir, name, bytes, options.in_place, kind.is_some()),
+        Found::Entry {
+            dir,
+            name,
+            kind: Some(kind),
+        } => target::non_regular(kind, &dir, &name, bytes, deadline),
+    }
+}
+
+/// The checks of [`prepare`] that need no new file and no open stream: for
+/// a plan, which must fail as the write would.
+pub(super) fn check(path: &Path, options: &Options) -> io::Result<()> {
+    match find(path, options, Access::Write, 0)? {
+        Found::Entry {
+            kind: Some(kind @ (libc::S_IFDIR | libc::S_IFBLK | libc::S_IFSOCK)),
+            ..
+        } => Err(target::refused_kind(kind)),
+        _ => Ok(()),
     }
 }
 

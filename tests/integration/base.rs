@@ -334,3 +334,145 @@ fn dry_run_with_a_base_and_no_current_file_lists_sources_and_fails_like_the_writ
         .run()
         .no_leak();
 }
+
+// The files --base and --example name are read as carefully as the output is
+// written: a committed symlink is not followed unless asked, a FIFO or device
+// is not waited on or read without end, the size is capped, and under GitHub
+// Actions the file lies in the workspace.
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_base_or_example_is_refused_unless_followed() {
+    for flag in ["--base", "--example"] {
+        Test::new()
+            .offline()
+            .with_file("defaults.env", "HOST=localhost\n")
+            .symlink("app.env", "defaults.env")
+            .args(["--secret-id", "never-fetched", flag, "app.env"])
+            .status(1)
+            .stderr(format!(
+                "aws-secrets-env: error: cannot read `app.env` ({flag}): it is a symlink \
+                 (to `defaults.env`); refusing to read it. Remove the link, or pass \
+                 --follow-symlinks to read the file it points to\n"
+            ))
+            .run();
+    }
+    Test::new()
+        .secret("app", r#"{"TOKEN":"token-value-2"}"#)
+        .with_file("defaults.env", "HOST=localhost\nTOKEN=dev\n")
+        .symlink("base.env", "defaults.env")
+        .select("app")
+        .args(["--base", "base.env", "--follow-symlinks"])
+        .expect_file("app.env", "HOST=localhost\nTOKEN='token-value-2'\n")
+        .expect_file("defaults.env", "HOST=localhost\nTOKEN=dev\n")
+        .stderr(
+            "aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): TOKEN\n",
+        )
+        .run()
+        .no_leak();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_as_base_fails_at_once() {
+    use std::time::{Duration, Instant};
+    for (file, what) in [("fifo", "a FIFO"), ("/dev/zero", "a character device")] {
+        let t = Test::new().offline();
+        if file == "fifo" {
+            let made = Command::new("mkfifo").arg(t.path(file)).status().unwrap();
+            assert!(made.success());
+        }
+        let mut child = t
+            .command()
+            .args(["--secret-id", "never-fetched", "--base", file])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("--base {file}: still running after 10 s");
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "--base {file}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "aws-secrets-env: error: cannot read `{file}` (--base): it is {what}; \
+                 --base and --example read a regular file\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_base_larger_than_the_cap_is_refused() {
+    // 5 MiB of valid lines: more than any env file, less than a risk to test.
+    let line = format!("K={}\n", "v".repeat(1021));
+    Test::new()
+        .offline()
+        .with_file("big.env", &line.repeat(5 * 1024))
+        .args(["--secret-id", "never-fetched", "--base", "big.env"])
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: cannot read `big.env` (--base): it is larger than \
+             4 MiB, more than an env file holds\n",
+        )
+        .run();
+}
+
+#[test]
+fn under_actions_a_base_outside_the_workspace_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let base = outside.path().join("base.env");
+    std::fs::write(&base, "HOST=localhost\n").unwrap();
+    let real = std::fs::canonicalize(outside.path()).unwrap();
+    let t = Test::new().offline();
+    let workspace = t.path("");
+    let message = format!(
+        "cannot read `{}` (--base): its directory resolves to `{}`, outside the workspace \
+         (`[dir]/`, `[dir]/`); read inside it, or pass --allow-outside-workspace",
+        base.display(),
+        real.display()
+    );
+    t.args([
+        "--secret-id",
+        "never-fetched",
+        "--base",
+        base.to_str().unwrap(),
+    ])
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_WORKSPACE", workspace.to_str().unwrap())
+    .env("RUNNER_TEMP", workspace.to_str().unwrap())
+    .status(1)
+    .stdout(format!(
+        "::error title=aws-secrets-env%3A unreadable env file::{message}\n"
+    ))
+    .stderr(format!("aws-secrets-env: error: {message}\n"))
+    .run();
+}
+
+#[cfg(unix)]
+#[test]
+fn dry_run_fails_as_the_write_would_on_a_symlinked_output() {
+    Test::new()
+        .secret("app", r#"{"TOKEN":"token-value-3"}"#)
+        .with_file("elsewhere.env", "SAFE=1\n")
+        .symlink("app.env", "elsewhere.env")
+        .select("app")
+        .arg("--dry-run")
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: cannot write `app.env`: it is a symlink (to \
+             `elsewhere.env`); refusing to write secrets through it. Remove the link, or \
+             pass --follow-symlinks to write to the file it points to\n",
+        )
+        .expect_file("elsewhere.env", "SAFE=1\n")
+        .run()
+        .no_leak();
+}

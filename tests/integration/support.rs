@@ -326,6 +326,14 @@ impl Test {
         self
     }
 
+    /// A symlink `name` in the test's directory, pointing at `target` as given.
+    #[cfg(unix)]
+    pub(crate) fn symlink(self, name: &str, target: &str) -> Test {
+        std::os::unix::fs::symlink(target, self.path(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        self
+    }
+
     pub(crate) fn remember(&mut self, value: &str) {
         match serde_json::from_str::<serde_json::Value>(value) {
             Ok(serde_json::Value::Object(map)) => {

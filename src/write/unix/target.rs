@@ -4,7 +4,9 @@
 //! the refusal of directories, block devices and sockets.
 
 use super::stream::special;
-use super::{Dir, Staged, c_string, cvt, cvt_retry, errno, file_type, owned, reason, refuse};
+use super::{
+    Access, Dir, Staged, c_string, cvt, cvt_retry, errno, file_type, owned, reason, refuse,
+};
 use crate::write::missing_directory;
 use std::ffi::{CStr, OsStr};
 use std::io;
@@ -104,7 +106,7 @@ fn real_path(dir: &Dir) -> io::Result<PathBuf> {
     std::fs::canonicalize(&dir.shown)
 }
 
-pub(super) fn confine(dir: &Dir, within: &[PathBuf]) -> io::Result<()> {
+pub(super) fn confine(dir: &Dir, within: &[PathBuf], access: Access) -> io::Result<()> {
     let real = real_path(dir)?;
     let inside = within
         .iter()
@@ -120,9 +122,13 @@ pub(super) fn confine(dir: &Dir, within: &[PathBuf]) -> io::Result<()> {
     Err(refuse(
         io::ErrorKind::PermissionDenied,
         format!(
-            "its directory resolves to `{}`, outside the workspace ({}); write inside it, or pass --allow-outside-workspace",
+            "its directory resolves to `{}`, outside the workspace ({}); {} inside it, or pass --allow-outside-workspace",
             real.display(),
-            roots.join(", ")
+            roots.join(", "),
+            match access {
+                Access::Write => "write",
+                Access::Read => "read",
+            }
         ),
     ))
 }
@@ -152,14 +158,19 @@ pub(super) fn follow(
     name: &CStr,
     dir_path: &Path,
     follow_symlinks: bool,
+    access: Access,
     depth: u32,
 ) -> io::Result<PathBuf> {
     let target = read_link(dir, name)?;
     if !follow_symlinks {
+        let (refusal, verb) = match access {
+            Access::Write => ("write secrets through it", "write to"),
+            Access::Read => ("read it", "read"),
+        };
         return Err(refuse(
             io::ErrorKind::InvalidInput,
             format!(
-                "it is a symlink (to `{}`); refusing to write secrets through it. Remove the link, or pass --follow-symlinks to write to the file it points to",
+                "it is a symlink (to `{}`); refusing to {refusal}. Remove the link, or pass --follow-symlinks to {verb} the file it points to",
                 crate::error::sanitize(&target.to_string_lossy())
             ),
         ));
@@ -189,18 +200,35 @@ pub(super) fn non_regular(
     deadline: Instant,
 ) -> io::Result<Staged> {
     match kind {
-        libc::S_IFDIR => Err(refuse(
-            io::ErrorKind::IsADirectory,
-            "it is a directory".into(),
-        )),
-        libc::S_IFBLK => Err(refuse(
+        libc::S_IFDIR | libc::S_IFBLK | libc::S_IFSOCK => Err(refused_kind(kind)),
+        _ => special(dir, name, bytes, deadline),
+    }
+}
+
+/// Why a directory, block device or socket is never written to.
+pub(super) fn refused_kind(kind: libc::mode_t) -> io::Error {
+    match kind {
+        libc::S_IFDIR => refuse(io::ErrorKind::IsADirectory, "it is a directory".into()),
+        libc::S_IFBLK => refuse(
             io::ErrorKind::InvalidInput,
             "it is a block device; refusing to write secrets to a disk".into(),
-        )),
-        libc::S_IFSOCK => Err(refuse(
+        ),
+        _ => refuse(
             io::ErrorKind::InvalidInput,
             "it is a socket; write to a file, or to standard output with `-`".into(),
-        )),
-        _ => special(dir, name, bytes, deadline),
+        ),
+    }
+}
+
+/// What a file of type `kind` is, in a message: "a FIFO".
+pub(super) fn kind_name(kind: libc::mode_t) -> &'static str {
+    match kind {
+        libc::S_IFDIR => "a directory",
+        libc::S_IFBLK => "a block device",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFLNK => "a symlink",
+        _ => "not a regular file",
     }
 }
