@@ -322,21 +322,38 @@ mod tests {
     }
 }
 
-/// The README's option table of `write` is checked against these definitions,
-/// so the documentation cannot drift from the CLI.
+/// The README's option tables of `write` and `exec --watch`, and the flags the
+/// `exec` section names, are checked against these definitions, so the
+/// documentation cannot drift from the CLI.
 #[cfg(test)]
 mod readme {
     use super::*;
     use clap::CommandFactory;
 
-    /// `--flag` → the README row's cells, from the table under "Options of `write`".
-    fn rows() -> Vec<(String, Vec<String>)> {
-        let readme = include_str!("../README.md");
-        let table = readme
-            .split("### Options of `write`")
+    const README: &str = include_str!("../README.md");
+
+    /// The README's text from `heading` to the next heading of any level.
+    fn section(heading: &str) -> &'static str {
+        let rest = README
+            .split(heading)
             .nth(1)
-            .expect("README has an `Options of write` section");
-        table
+            .unwrap_or_else(|| panic!("README has a `{heading}` section"));
+        let end = rest
+            .match_indices("\n#")
+            .map(|(i, _)| i)
+            .find(|&i| in_text(rest, i))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    }
+
+    /// Whether byte `i` of `text` lies outside a fenced code block.
+    fn in_text(text: &str, i: usize) -> bool {
+        text[..i].matches("\n```").count().is_multiple_of(2)
+    }
+
+    /// `--flag` → the README row's cells, from the first table under `heading`.
+    fn rows(heading: &str) -> Vec<(String, Vec<String>)> {
+        section(heading)
             .lines()
             .skip_while(|l| !l.starts_with('|'))
             .take_while(|l| l.starts_with('|'))
@@ -362,7 +379,7 @@ mod readme {
     fn write_options_table_matches_the_cli() {
         let cli = Cli::command();
         let write = cli.find_subcommand("write").unwrap();
-        let rows = rows();
+        let rows = rows("### Options of `write`");
         let mut documented: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
         documented.sort_unstable();
         let mut defined: Vec<String> = write
@@ -393,6 +410,59 @@ mod readme {
                     );
                 }
             }
+        }
+    }
+
+    /// Every flag of `exec` is documented: in the `write` table with the same
+    /// variable (the options they share), in the `--watch` table with its
+    /// variable and default, or by name and variable in the `exec` section.
+    #[test]
+    fn exec_flags_are_documented() {
+        let cli = Cli::command();
+        let exec = cli.find_subcommand("exec").unwrap();
+        let shared = rows("### Options of `write`");
+        let watch = rows("### Surviving rotation: `exec --watch`");
+        let text = section("## Container entrypoint: `exec`");
+        for arg in exec.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if long == "help" {
+                continue;
+            }
+            let flag = format!("--{long}");
+            let env = arg
+                .get_env()
+                .map(|e| format!("`{}`", e.to_string_lossy()))
+                .unwrap_or_default();
+            let row = watch.iter().chain(&shared).find(|(f, _)| *f == flag);
+            if let Some((_, cells)) = row {
+                assert_eq!(cells[1], env, "{flag}: environment variable");
+                let default = arg
+                    .get_default_values()
+                    .first()
+                    .map(|d| d.to_string_lossy());
+                if let (true, Some(default)) = (watch.iter().any(|(f, _)| *f == flag), default) {
+                    let default = format!("`{}`", default.trim_end_matches(".0"));
+                    assert!(cells[2].contains(&default), "{flag}: default");
+                }
+            } else {
+                assert!(
+                    text.contains(&format!("`{flag}`")),
+                    "README's exec section does not name {flag}"
+                );
+                let name = env.trim_matches('`');
+                assert!(
+                    text.contains(name),
+                    "README's exec section does not name {name}"
+                );
+            }
+        }
+        // And nothing documented for --watch that exec does not have.
+        for (flag, _) in &watch {
+            assert!(
+                exec.get_arguments()
+                    .any(|a| a.get_long().is_some_and(|l| flag == &format!("--{l}"))),
+                "README documents {flag}, which exec does not define"
+            );
         }
     }
 }
