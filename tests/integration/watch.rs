@@ -27,12 +27,17 @@ struct Running {
 
 impl Running {
     fn start(test: Test) -> Running {
+        let command = test.command();
+        Running::start_command(test, command)
+    }
+
+    /// As [`Running::start`], with the command as the test made it.
+    fn start_command(test: Test, mut command: std::process::Command) -> Running {
         let out = std::fs::File::create(test.path("stdout.log")).unwrap();
         let err = std::fs::File::create(test.path("stderr.log")).unwrap();
         // A process group of its own, so that dropping the test ends the
         // supervisor and every command it started (no stray process).
-        let child = test
-            .command()
+        let child = command
             .process_group(0)
             .stdin(Stdio::null())
             .stdout(out)
@@ -473,4 +478,50 @@ fn an_entry_added_under_a_path_or_a_wildcard_restarts_the_child() {
             "path-value-1|path-value-2|wild-value-2"
         ]
     );
+}
+
+/// Credentials from a profile's `credential_process` (aws-vault, granted, a
+/// password manager's plugin) come from a helper the AWS SDK starts and
+/// waits for itself. The supervisor reaps the app and the orphans that come
+/// to it, never that helper: taken from the SDK, every check whose
+/// credentials were due for a refresh failed with "No child processes".
+#[cfg(target_os = "linux")]
+#[test]
+fn credential_process_helpers_are_left_to_the_sdk() {
+    let (t, _) = watched("cp-value-1", &[], RECORDER);
+    // Credentials that expire in 11 s: the SDK refreshes them (10 s before
+    // expiry) about every second, so one check in two starts the helper.
+    let helper = t.path("creds.sh");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho ran >> helper-runs\n\
+         exp=$(date -u -d '+11 seconds' +%Y-%m-%dT%H:%M:%SZ)\n\
+         printf '{\"Version\":1,\"AccessKeyId\":\"test\",\"SecretAccessKey\":\"test\",\"Expiration\":\"%s\"}' \"$exp\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = t.path("aws-config");
+    std::fs::write(
+        &config,
+        format!("[profile cp]\ncredential_process = {}\n", helper.display()),
+    )
+    .unwrap();
+    let mut command = t.command();
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_PROFILE", "cp")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", t.path("no-credentials"));
+    let run = Running::start_command(t, command);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    let before = run.lines("helper-runs").len();
+    run.until(20, "three more runs of the helper", |r| {
+        r.lines("helper-runs").len() >= before + 3
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let stderr = run.stderr();
+    assert!(!stderr.contains("check failed"), "{stderr}");
+    assert_eq!(run.lines("starts"), ["cp-value-1"], "never restarted");
+    run.no_leak();
 }

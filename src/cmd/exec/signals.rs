@@ -1,8 +1,9 @@
 //! The supervisor's signals and children, through libc as tini does it: the
 //! signals it handles are blocked in every thread and taken one at a time
-//! with `sigtimedwait` (no handlers, nothing async-signal-unsafe), children
-//! are reaped with `waitpid`, and the process is made a child subreaper so
-//! that orphaned grandchildren come to it to be reaped, PID 1 or not.
+//! with `sigtimedwait` (no handlers, nothing async-signal-unsafe), the
+//! supervisor thread's children are reaped with `waitpid` (never the AWS
+//! SDK's helpers), and the process is made a child subreaper so that
+//! orphaned grandchildren come to it to be reaped, PID 1 or not.
 
 use libc::c_int;
 use std::io;
@@ -89,8 +90,35 @@ pub(super) fn send(pid: u32, signal: c_int) {
     }
 }
 
-/// Every child that has ended, reaped: its PID and wait status.
+/// Every child of the supervisor's own thread that has ended, reaped: its
+/// PID and wait status. Call it from the thread that started the app.
+///
+/// Those are the app (started from this thread) and the orphans that come
+/// to this process as a subreaper (the kernel hands them to the first live
+/// thread, this one). Children of the other threads are not touched: the
+/// AWS SDK starts a profile's `credential_process` helper from the watcher's
+/// runtime and waits for it by PID, and would fail with `ECHILD` if the
+/// helper were reaped here. Where `/proc/self/task/TID/children` does not
+/// exist (a kernel built without it), every ended child is reaped.
 pub(super) fn reap() -> Vec<(u32, c_int)> {
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    let Ok(list) = std::fs::read_to_string(format!("/proc/self/task/{tid}/children")) else {
+        return reap_any();
+    };
+    list.split_ascii_whitespace()
+        .filter_map(|pid| pid.parse::<libc::pid_t>().ok())
+        .filter_map(|pid| {
+            let mut status: c_int = 0;
+            // SAFETY: `status` is a valid place for the wait status.
+            let reaped = unsafe { libc::waitpid(pid, &raw mut status, libc::WNOHANG) };
+            (reaped == pid).then(|| (pid.unsigned_abs(), status))
+        })
+        .collect()
+}
+
+/// Every child that has ended, whoever started it.
+fn reap_any() -> Vec<(u32, c_int)> {
     let mut ended = Vec::new();
     loop {
         let mut status: c_int = 0;
