@@ -325,15 +325,19 @@ fn missing_deleted_and_binary_secrets_fail_and_leave_the_file_untouched() {
 fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
     let pem = "-----BEGIN KEY-----\nMIIB\nDB_SOURCE=evil\n-----END KEY-----\n";
     let secret = serde_json::json!({ "KEY": pem, "DB_SOURCE": "postgres://real" }).to_string();
-    let t = Test::new().secret("pem", &secret);
-    t.select("pem")
+    Test::new()
+        .secret("pem", &secret)
+        .select("pem")
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: format `dotenv` cannot carry the value of `KEY` to reader \
+             `gotenv`: it contains a line break, and {GOTENV_LINES}; use `--reader \
+             python-dotenv,node-dotenv,dotenvx,godotenv,phpdotenv,bash,dash,systemd` if only \
+             those read the file, or {OTHER_FORMATS}\n"
+        ))
+        .expect_no_file("app.env")
         .run()
-        .failure()
-        .no_leak()
-        .stderr_has("format `dotenv` cannot carry the value of `KEY` to reader `")
-        .stderr_has("line break")
-        .stderr_has("`--reader python-dotenv,node-dotenv,")
-        .no_file("app.env");
+        .no_leak();
     let t = Test::new().secret("pem2", &secret);
     let out = t
         .select("pem2")
@@ -353,21 +357,44 @@ fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
         out.file("app.env")
             .contains("KEY=\"-----BEGIN KEY-----\\nMIIB\\n")
     );
-    let t = Test::new().secret("pem4", &secret);
-    t.select("pem4")
-        .args(["--reader", "ruby-dotenv,bash"])
-        .run()
-        .failure()
-        .stderr_has("to reader `ruby-dotenv`")
-        .stderr_has("`--reader bash`");
     Test::new()
-        .secret("pem5", &secret)
-        .select("pem5")
-        .args(["--format", "shell", "--reader", "bash"])
+        .secret("pem4", &secret)
+        .select("pem4")
+        .args(["--reader", "ruby-dotenv,bash"])
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: format `dotenv` cannot carry the value of `KEY` to reader \
+             `ruby-dotenv`: it contains a line break, and Ruby dotenv 2.4 splits the file into \
+             lines before parsing: a later line can even set another variable; use `--reader \
+             bash` if only those read the file, or {OTHER_FORMATS}\n"
+        ))
+        .expect_no_file("app.env")
         .run()
-        .code(2)
-        .stderr_has("--reader applies to `--format dotenv`");
+        .no_leak();
+    Test::new()
+        .args([
+            "--secret-id",
+            "never-fetched",
+            "--format",
+            "shell",
+            "--reader",
+            "bash",
+        ])
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: --reader applies to `--format dotenv`; `--format shell` has \
+             its own reader\n",
+        )
+        .run();
 }
+
+/// What a dotenv refusal's message says of gotenv and viper and line breaks.
+const GOTENV_LINES: &str = "Debian's gotenv (also under viper 1.10) ends the line there, raw \
+                            or written `\\n`: a later line can even set another variable";
+
+/// The formats a dotenv refusal offers instead.
+const OTHER_FORMATS: &str =
+    "`--format shell` (for `source`), `--format systemd` or `--format json` instead";
 
 #[test]
 fn missing_json_key_is_named() {
@@ -382,25 +409,62 @@ fn missing_json_key_is_named() {
 
 #[test]
 fn dotenv_refusals_name_key_and_format_and_suggest_another() {
-    let t = Test::new().secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#);
-    std::fs::write(t.path("app.env"), "PREVIOUS='1'\n").unwrap();
-    let out = t.select("r").run().failure().no_leak();
-    out.stderr_has("format `dotenv` cannot carry the value of `BAD`")
-        .stderr_has("single quote")
-        .stderr_has("use `--format shell`");
+    Test::new()
+        .secret("r", r#"{"SAFE":"ok","BAD":"it's $HOME"}"#)
+        .with_file("app.env", "PREVIOUS='1'\n")
+        .select("r")
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: format `dotenv` cannot carry the value of `BAD` to reader \
+             `python-dotenv`: it contains a single quote together with `\"`, `$` or backtick, \
+             so neither quote style reads back the same; use {OTHER_FORMATS}\n"
+        ))
+        .expect_file("app.env", "PREVIOUS='1'\n")
+        .run()
+        .no_leak();
     let t = Test::new().secret(
         "r2",
         r#"{"CR":"a\rb","INTERP":"${HOME}x","BS":"it's \\$","LF":"a\nb"}"#,
     );
-    for key in ["CR", "INTERP", "BS", "LF"] {
+    for (key, reader, why) in [
+        (
+            "CR",
+            "python-dotenv",
+            "it contains a carriage return (CR), which python-dotenv turns into LF; use \
+             `--reader bash,dash,systemd` if only those read the file, or",
+        ),
+        (
+            "INTERP",
+            "python-dotenv",
+            "it contains `${`, which python-dotenv expands even inside single quotes; use \
+             `--reader node-dotenv,dotenvx,godotenv,gotenv,viper,ruby-dotenv,phpdotenv,bash,\
+             dash,systemd` if only those read the file, or",
+        ),
+        (
+            "BS",
+            "python-dotenv",
+            "it contains a backslash together with `'`, `\"`, `$` or backtick, which dotenv \
+             readers unescape differently; use",
+        ),
+        (
+            "LF",
+            "gotenv",
+            &format!(
+                "it contains a line break, and {GOTENV_LINES}; use `--reader \
+                 python-dotenv,node-dotenv,dotenvx,godotenv,phpdotenv,bash,dash,systemd` if \
+                 only those read the file, or"
+            ),
+        ),
+    ] {
         Test::new()
             .args(["--secret-id", &format!("{}:{key}", t.name("r2"))])
-            .run()
-            .failure()
-            .stderr_has(&format!(
-                "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}` to reader `"
+            .status(1)
+            .stderr(format!(
+                "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}` to \
+                 reader `{reader}`: {why} {OTHER_FORMATS}\n"
             ))
-            .no_file("app.env");
+            .expect_no_file("app.env")
+            .run();
     }
 }
 
@@ -755,29 +819,39 @@ fn json_numbers_keep_their_text() {
 #[test]
 fn malformed_json_object_is_an_error_naming_secret_and_position() {
     let deep = format!("{}1{}", r#"{"a":"#.repeat(200), "}".repeat(200));
-    for (n, text) in [
-        r#"{"DB_DRIVER":"postgres","DB_PASSWORD":"hunter2-secret",}"#,
-        "\n  \t{\"DB_PASSWORD\":\"hunter2-secret\" \"X\":1}",
-        deep.as_str(),
-        r#"{"DB_PASSWORD":"hunter2-secret","HUGE":1e400}"#,
+    for (n, (text, why)) in [
+        (
+            r#"{"DB_DRIVER":"postgres","DB_PASSWORD":"hunter2-secret",}"#,
+            "trailing comma at line 1 column 56",
+        ),
+        (
+            "\n  \t{\"DB_PASSWORD\":\"hunter2-secret\" \"X\":1}",
+            "expected `,` or `}` at line 2 column 36",
+        ),
+        (
+            deep.as_str(),
+            "recursion limit exceeded at line 1 column 636",
+        ),
+        (
+            r#"{"DB_PASSWORD":"hunter2-secret","HUGE":1e400}"#,
+            "number out of range at line 1 column 44",
+        ),
     ]
     .into_iter()
     .enumerate()
     {
         let name = format!("bad{n}");
-        let t = Test::new().secret(&name, text);
-        let id = t.name(&name);
-        t.select(&name)
-            .run()
-            .failure()
-            .no_leak()
-            .stderr_has(&format!(
-                "secret `{id}` is not a JSON object (not valid JSON: "
+        Test::new()
+            .secret(&name, text)
+            .select(&name)
+            .status(1)
+            .stderr(format!(
+                "aws-secrets-env: error: secret `[test]-{name}` is not a JSON object (not valid \
+                 JSON: {why}), but it starts with `{{` (`--parse-json never` keeps it whole)\n"
             ))
-            .stderr_has(" line ")
-            .stderr_has(" column ")
-            .stderr_has("--parse-json never")
-            .no_file("app.env");
+            .expect_no_file("app.env")
+            .run()
+            .no_leak();
     }
     // Text that does not start with `{` stays one variable, and
     // `--parse-json never` keeps even a broken object whole.
