@@ -44,6 +44,103 @@ mod unix;
 /// caller sets no deadline.
 pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
+/// What a path is checked for: the words of the refusals differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Write,
+    Read,
+}
+
+/// How many symlinks in a row are followed (with `follow_symlinks`).
+const MAX_LINKS: u32 = 16;
+
+/// The refusal of a symlink as the last component.
+fn symlink_refused(target: &Path, access: Access) -> io::Error {
+    let (refusal, verb) = match access {
+        Access::Write => ("write secrets through it", "write to"),
+        Access::Read => ("read it", "read"),
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "it is a symlink (to `{}`); refusing to {refusal}. Remove the link, or pass --follow-symlinks to {verb} the file it points to",
+            crate::error::sanitize(&target.to_string_lossy())
+        ),
+    )
+}
+
+fn too_many_links() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "too many levels of symlinks")
+}
+
+/// Whether the directory resolved to `real` lies in one of the (resolved)
+/// roots of [`Options::within`], or below one.
+fn inside(real: &Path, within: &[PathBuf]) -> bool {
+    within
+        .iter()
+        .filter_map(|root| std::fs::canonicalize(root).ok())
+        .any(|root| real.starts_with(root))
+}
+
+/// The refusal of a directory (resolved to `real`) outside every root of
+/// [`Options::within`].
+fn outside(real: &Path, within: &[PathBuf], access: Access) -> io::Error {
+    let roots: Vec<String> = within
+        .iter()
+        .map(|r| format!("`{}`", r.display()))
+        .collect();
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "its directory resolves to `{}`, outside the workspace ({}); {} inside it, or pass --allow-outside-workspace",
+            real.display(),
+            roots.join(", "),
+            match access {
+                Access::Write => "write",
+                Access::Read => "read",
+            }
+        ),
+    )
+}
+
+/// Without the Unix descriptor walk (Windows): the same refusals, on paths.
+/// A symlink as the last component is refused unless followed, and the
+/// directory of the file finally named must lie in [`Options::within`].
+/// Returns the path to use, links followed.
+#[cfg(not(unix))]
+fn checked(path: &Path, options: &Options, access: Access) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    let mut depth = 0;
+    while std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = std::fs::read_link(&path)?;
+        if !options.follow_symlinks {
+            return Err(symlink_refused(&target, access));
+        }
+        depth += 1;
+        if depth > MAX_LINKS {
+            return Err(too_many_links());
+        }
+        path = match path.parent() {
+            Some(dir) if !target.is_absolute() => dir.join(target),
+            _ => target,
+        };
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(missing_directory(dir));
+    }
+    if !options.within.is_empty() {
+        let real = std::fs::canonicalize(dir)?;
+        if !inside(&real, &options.within) {
+            return Err(outside(&real, &options.within, access));
+        }
+    }
+    Ok(path)
+}
+
 /// How to write. `Options::default()` is the safe default.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
@@ -149,14 +246,13 @@ pub(crate) fn prepare(path: &Path, bytes: &[u8], options: &Options) -> Result<Pr
     }
     #[cfg(not(unix))]
     {
-        let _ = deadline;
-        let dir = match path.parent() {
+        // No in-place fallback here: the rename of `tempfile::persist`.
+        let _ = (deadline, options.in_place);
+        let target = checked(path, options, Access::Write).map_err(fail)?;
+        let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        if !dir.is_dir() {
-            return Err(fail(missing_directory(dir)));
-        }
         let mut temp = tempfile::Builder::new()
             .prefix(".aws-secrets-env.")
             .suffix(".tmp")
@@ -167,7 +263,7 @@ pub(crate) fn prepare(path: &Path, bytes: &[u8], options: &Options) -> Result<Pr
         Ok(Prepared {
             shown: path.to_path_buf(),
             inner: temp,
-            target: path.to_path_buf(),
+            target,
         })
     }
 }
@@ -190,13 +286,9 @@ pub(crate) fn check(path: &Path, options: &Options) -> Result<(), Error> {
     return unix::check(path, options).map_err(fail);
     #[cfg(not(unix))]
     {
-        let _ = options;
-        match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
-                Err(fail(missing_directory(dir)))
-            }
-            _ => Ok(()),
-        }
+        checked(path, options, Access::Write)
+            .map(|_| ())
+            .map_err(fail)
     }
 }
 
@@ -210,7 +302,7 @@ pub(crate) fn read(path: &Path, options: &Options) -> io::Result<Vec<u8>> {
     return unix::read(path, options);
     #[cfg(not(unix))]
     {
-        let _ = options;
+        let path = &checked(path, options, Access::Read)?;
         let meta = std::fs::metadata(path)?;
         if !meta.is_file() {
             return Err(io::Error::new(

@@ -8,6 +8,8 @@ mod aws_error;
 mod reply_cap;
 mod secretsmanager;
 mod ssm;
+// What `exec --watch` (Linux only) checks.
+#[cfg(target_os = "linux")]
 pub(crate) mod versions;
 
 use crate::error::Error;

@@ -134,6 +134,7 @@ fn dev_fd_n_is_written_as_a_stream() {
 }
 
 /// Runs `f` on a thread; None if it did not finish within `limit`.
+#[cfg(unix)]
 fn within<T: Send + 'static>(
     limit: std::time::Duration,
     f: impl FnOnce() -> T + Send + 'static,

@@ -11,7 +11,7 @@ mod target;
 
 pub(super) use read::read;
 
-use super::Options;
+use super::{Access, Options};
 use std::ffi::{CString, OsStr};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -124,13 +124,6 @@ fn write_all(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
         done += n as usize;
     }
     Ok(())
-}
-
-/// What a write or a read is for: the words of the refusals differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
-    Write,
-    Read,
 }
 
 /// What `path` names once the checks every access shares are passed.

@@ -108,29 +108,10 @@ fn real_path(dir: &Dir) -> io::Result<PathBuf> {
 
 pub(super) fn confine(dir: &Dir, within: &[PathBuf], access: Access) -> io::Result<()> {
     let real = real_path(dir)?;
-    let inside = within
-        .iter()
-        .filter_map(|root| std::fs::canonicalize(root).ok())
-        .any(|root| real.starts_with(root));
-    if inside {
+    if crate::write::inside(&real, within) {
         return Ok(());
     }
-    let roots: Vec<String> = within
-        .iter()
-        .map(|r| format!("`{}`", r.display()))
-        .collect();
-    Err(refuse(
-        io::ErrorKind::PermissionDenied,
-        format!(
-            "its directory resolves to `{}`, outside the workspace ({}); {} inside it, or pass --allow-outside-workspace",
-            real.display(),
-            roots.join(", "),
-            match access {
-                Access::Write => "write",
-                Access::Read => "read",
-            }
-        ),
-    ))
+    Err(crate::write::outside(&real, within, access))
 }
 
 fn read_link(dir: &Dir, name: &CStr) -> io::Result<PathBuf> {
@@ -163,23 +144,10 @@ pub(super) fn follow(
 ) -> io::Result<PathBuf> {
     let target = read_link(dir, name)?;
     if !follow_symlinks {
-        let (refusal, verb) = match access {
-            Access::Write => ("write secrets through it", "write to"),
-            Access::Read => ("read it", "read"),
-        };
-        return Err(refuse(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "it is a symlink (to `{}`); refusing to {refusal}. Remove the link, or pass --follow-symlinks to {verb} the file it points to",
-                crate::error::sanitize(&target.to_string_lossy())
-            ),
-        ));
+        return Err(crate::write::symlink_refused(&target, access));
     }
-    if depth >= 16 {
-        return Err(refuse(
-            io::ErrorKind::InvalidInput,
-            "too many levels of symlinks".into(),
-        ));
+    if depth >= crate::write::MAX_LINKS {
+        return Err(crate::write::too_many_links());
     }
     Ok(if target.is_absolute() {
         target
