@@ -357,9 +357,18 @@ pub(crate) fn commit_all(prepared: Vec<Prepared>) -> Result<(), Error> {
 }
 
 /// Writes each `--binary-dir` `SecretBinary` to the file its variable names,
-/// atomically and with mode 0600. All are prepared before any is committed.
-pub(crate) fn payloads(variables: &[crate::secret::Variable]) -> Result<(), Error> {
-    commit_all(prepare_payloads(variables, &Options::default())?)
+/// atomically and with mode 0600, a FIFO or device taking the bytes by
+/// `deadline` (the run's `--timeout`). All are prepared before any is
+/// committed.
+pub(crate) fn payloads(
+    variables: &[crate::secret::Variable],
+    deadline: Instant,
+) -> Result<(), Error> {
+    let options = Options {
+        deadline: Some(deadline),
+        ..Options::default()
+    };
+    commit_all(prepare_payloads(variables, &options)?)
 }
 
 /// Writes `bytes` to standard output and flushes.

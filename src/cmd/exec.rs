@@ -27,6 +27,7 @@ pub(crate) const CHANGED_EXIT: i32 = 75;
 /// Loads, then execs. Returns only on failure; on Windows it exits with the
 /// child's exit code.
 pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
+    let started = std::time::Instant::now();
     let config = super::config(&args.load)?;
     if args.watch.is_some() {
         #[cfg(target_os = "linux")]
@@ -39,7 +40,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
     }
     let variables = load(&config)?;
     refuse_for(Destination::Command, &variables, &config.allow, &[])?;
-    crate::write::payloads(&variables)?;
+    crate::write::payloads(&variables, started + config.limits.total)?;
     let variables = environment(args.keep_existing, variables);
     let command = command(args, &variables);
     let shown = announce(args, variables.len(), config.selectors.len(), "");

@@ -162,3 +162,66 @@ fn masks_come_before_the_app_runs_under_actions() {
 fn exec_needs_a_command() {
     Test::exec().args(["--secret-id", "x"]).run().code(2);
 }
+
+/// Issue 13's bound holds for `exec` too: a `--binary-dir` file that is a
+/// FIFO whose reader stopped reading fails the run at `--timeout` (it waited
+/// 30 s, whatever `--timeout` said), and the app never starts.
+#[test]
+fn a_stalled_binary_dir_fifo_fails_at_the_timeout() {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::time::{Duration, Instant};
+    let t = Test::exec().binary_secret("cert", &[0x30, 0x82, 0x01, 0x0a, 0xff]);
+    let id = t.name("cert");
+    std::fs::create_dir(t.path("bin")).unwrap();
+    let fifo = t.path("bin").join("CERT_FILE");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A reader that never reads, and a pipe already full.
+    let _reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let mut filler = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    while filler.write(&[b'x'; 4096]).is_ok() {}
+    let mut child = t
+        .command()
+        .args([
+            "--secret-id",
+            &format!("CERT_FILE,{id}"),
+            "--binary-dir",
+            "bin",
+        ])
+        .args(["--timeout", "2", "--", "sh", "-c", "echo started > started"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("still waiting on the FIFO after 15 s, with --timeout 2");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        t.normalize(&String::from_utf8_lossy(&out.stderr)),
+        "aws-secrets-env: error: cannot write `[dir]/bin/CERT_FILE`: nothing took the data \
+         before the deadline (--timeout); is its reader running?\n"
+    );
+    assert!(!t.path("started").exists(), "the app started");
+}

@@ -39,6 +39,7 @@ struct Stopping {
 
 /// Loads, starts the child, supervises it; never returns but with an error.
 pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> {
+    let started = Instant::now();
     // Before any thread exists, so that every thread inherits the mask.
     let blocked = Blocked::block().map_err(Error::Runtime)?;
     signals::become_subreaper();
@@ -51,7 +52,7 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> 
     watcher.baseline = watcher.check();
     let variables = load_again(&watcher.config, &mut watcher.masked)?;
     refuse_for(Destination::Command, &variables, &watcher.config.allow, &[])?;
-    crate::write::payloads(&variables)?;
+    crate::write::payloads(&variables, started + watcher.config.limits.total)?;
     let variables = environment(args.keep_existing, variables);
     let note = format!("; watching for changes every {interval} s");
     announce(args, variables.len(), selectors, &note);

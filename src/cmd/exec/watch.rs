@@ -173,7 +173,8 @@ impl Watcher {
         if changed == 0 {
             return None;
         }
-        if let Err(e) = crate::write::payloads(&variables) {
+        let deadline = std::time::Instant::now() + self.config.limits.total;
+        if let Err(e) = crate::write::payloads(&variables, deadline) {
             eprintln!(
                 "aws-secrets-env: watch: a value changed, but its file could not be written; `{}` keeps running",
                 self.program
