@@ -375,7 +375,8 @@ fn a_symlinked_base_or_example_is_refused_unless_followed() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_or_a_device_as_base_fails_at_once() {
-    use std::time::{Duration, Instant};
+    use crate::support::{stderr_of, wait_or_kill};
+    use std::time::Duration;
     for (file, what) in [("fifo", "a FIFO"), ("/dev/zero", "a character device")] {
         let t = Test::new().offline();
         if file == "fifo" {
@@ -389,19 +390,11 @@ fn a_fifo_or_a_device_as_base_fails_at_once() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("--base {file}: still running after 10 s");
-        }
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "--base {file}");
+        let status = wait_or_kill(&mut child, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("--base {file}: still running after 10 s"));
+        assert_eq!(status.code(), Some(1), "--base {file}");
         assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
+            stderr_of(&mut child),
             format!(
                 "aws-secrets-env: error: cannot read `{file}` (--base): it is {what}; \
                  --base and --example read a regular file\n"

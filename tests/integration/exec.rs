@@ -168,9 +168,10 @@ fn exec_needs_a_command() {
 /// 30 s, whatever `--timeout` said), and the app never starts.
 #[test]
 fn a_stalled_binary_dir_fifo_fails_at_the_timeout() {
+    use crate::support::{stderr_of, wait_or_kill};
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let t = Test::exec().binary_secret("cert", &[0x30, 0x82, 0x01, 0x0a, 0xff]);
     let id = t.name("cert");
     std::fs::create_dir(t.path("bin")).unwrap();
@@ -207,19 +208,11 @@ fn a_stalled_binary_dir_fifo_fails_at_the_timeout() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if child.try_wait().unwrap().is_none() {
-        child.kill().unwrap();
-        child.wait().unwrap();
-        panic!("still waiting on the FIFO after 15 s, with --timeout 2");
-    }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let status = wait_or_kill(&mut child, Duration::from_secs(15))
+        .expect("still waiting on the FIFO after 15 s, with --timeout 2");
+    assert_eq!(status.code(), Some(1));
     assert_eq!(
-        t.normalize(&String::from_utf8_lossy(&out.stderr)),
+        t.normalize(&stderr_of(&mut child)),
         "aws-secrets-env: error: cannot write `[dir]/bin/CERT_FILE`: nothing took the data \
          before the deadline (--timeout); is its reader running?\n"
     );

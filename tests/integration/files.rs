@@ -2,8 +2,7 @@
 //! killed runs, missing directories, bind mounts, and the action's workspace
 //! confinement. Every test here failed on 0.1.0.
 
-use crate::support::{BIN, ROOT, Test, moto};
-use std::io::Read;
+use crate::support::{BIN, ROOT, Test, moto, stderr_of, wait_or_kill};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,28 +36,6 @@ fn no_copy_in(dir: &Path) {
 fn root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
-}
-
-/// Waits for `child` up to `limit`; kills it if it is still running.
-fn wait_or_kill(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}
-
-fn stderr_of(child: &mut Child) -> String {
-    let mut text = String::new();
-    if let Some(mut err) = child.stderr.take() {
-        err.read_to_string(&mut text).unwrap();
-    }
-    text
 }
 
 #[cfg(unix)]

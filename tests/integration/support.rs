@@ -623,3 +623,30 @@ pub(crate) fn read_with_python_dotenv(file: &Path) -> BTreeMap<String, String> {
     );
     serde_json::from_slice(&out.stdout).expect("python-dotenv gave a map of strings")
 }
+
+/// Waits for `child` up to `limit`; kills it if it is still running.
+pub(crate) fn wait_or_kill(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// What a spawned `child` wrote to its piped stderr.
+pub(crate) fn stderr_of(child: &mut std::process::Child) -> String {
+    use std::io::Read as _;
+    let mut text = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut text).unwrap();
+    }
+    text
+}
