@@ -102,10 +102,7 @@ fn stage(dir: &Dir, bytes: &[u8]) -> io::Result<Temp> {
 fn create_named(dir: &Dir) -> io::Result<Named> {
     let hold = cleanup::hold();
     for _ in 0..100 {
-        let name = c_string(OsStr::new(&format!(
-            ".aws-secrets-env.{:016x}.tmp",
-            random()
-        )))?;
+        let name = temp_name()?;
         // SAFETY: dir.fd is open, name a C string.
         let fd = cvt_retry(|| unsafe {
             libc::openat(
@@ -130,6 +127,15 @@ fn create_named(dir: &Dir) -> io::Result<Named> {
         }
     }
     Err(io::ErrorKind::AlreadyExists.into())
+}
+
+/// A fresh `.aws-secrets-env.RANDOM.tmp` name, for a file created
+/// exclusively (a clash is tried again with another).
+fn temp_name() -> io::Result<CString> {
+    c_string(OsStr::new(&format!(
+        ".aws-secrets-env.{:016x}.tmp",
+        random()
+    )))
 }
 
 fn random() -> u64 {
@@ -212,10 +218,7 @@ pub(super) fn link_in(dir: &Dir, name: &CStr, temp: Temp, bytes: &[u8]) -> io::R
             // remove it, only SIGKILL or a crash there can leave it.
             let hold = cleanup::hold();
             for _ in 0..100 {
-                let temp = c_string(OsStr::new(&format!(
-                    ".aws-secrets-env.{:016x}.tmp",
-                    random()
-                )))?;
+                let temp = temp_name()?;
                 let guard = hold.register(dir.fd.as_raw_fd(), temp.clone());
                 match link_anonymous(&fd, dir, &temp) {
                     Ok(()) => {}
