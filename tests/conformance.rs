@@ -100,20 +100,11 @@ const DOTENV_READERS: [&Reader; 13] = [
 
 fn readers(format: Format) -> Vec<&'static Reader> {
     match format {
-        Format::Dotenv => vec![
-            &PYTHON_DOTENV,
-            &NODE_DOTENV,
-            &DOTENVX,
-            &GODOTENV,
-            &GOTENV,
-            &VIPER,
-            &RUBY_DOTENV,
-            &PHPDOTENV,
-            &DJANGO_ENVIRON,
-            &BASH,
-            &DASH,
-            &SYSTEMD,
-        ],
+        // The default reader set: every dotenv reader but docker.
+        Format::Dotenv => DOTENV_READERS
+            .into_iter()
+            .filter(|r| r.name != DOCKER.name)
+            .collect(),
         Format::Shell => vec![&BASH, &DASH],
         Format::Systemd => vec![&SYSTEMD, &BASH, &DASH],
         Format::Docker => vec![&DOCKER],
