@@ -147,6 +147,37 @@ fn a_missing_output_directory_is_named_without_temp_paths() {
     assert!(!out.stderr.contains(".tmp"), "{}", out.stderr);
 }
 
+/// The test's command run under `strace -f` with `trace` and `inject`
+/// (e.g. `trace=fsync`, `inject=fsync:delay_enter=…`), in its directory,
+/// with exactly its environment; strace's own output is discarded.
+#[cfg(target_os = "linux")]
+fn under_strace(t: &Test, trace: &str, inject: &str) -> Command {
+    let cmd = t.command();
+    let mut strace = Command::new("strace");
+    strace
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            trace,
+            "-e",
+            inject,
+            BIN,
+        ])
+        .args(cmd.get_args())
+        .current_dir(t.dir.path())
+        .env_clear()
+        .stdin(Stdio::null());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            strace.env(k, v);
+        }
+    }
+    strace
+}
+
 /// Starts `write` under strace with the first fsync held for `hold`, and
 /// returns (strace, the binary's pid) once the binary sits in that fsync:
 /// after the secrets are written to the new file, before it is linked in.
@@ -158,31 +189,8 @@ fn paused_in_fsync(t: &Test, extra_env: &[(&str, &str)]) -> Option<(Child, i32)>
         eprintln!("skipped: strace is not installed");
         return None;
     }
-    let cmd = t.command();
-    let mut strace = Command::new("strace");
-    strace
-        .args([
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=fsync",
-            "-e",
-            "inject=fsync:delay_enter=20000000:when=1",
-            BIN,
-        ])
-        .args(cmd.get_args())
-        .current_dir(t.dir.path())
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            strace.env(k, v);
-        }
-    }
+    let mut strace = under_strace(t, "trace=fsync", "inject=fsync:delay_enter=20000000:when=1");
+    strace.stdout(Stdio::null()).stderr(Stdio::null());
     for (k, v) in extra_env {
         strace.env(k, v);
     }
@@ -473,29 +481,7 @@ fn linkat_refusals_fall_back_and_still_write() {
         if existing {
             std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
         }
-        let cmd = t.command();
-        let mut strace = Command::new("strace");
-        strace
-            .args([
-                "-f",
-                "-qq",
-                "-o",
-                "/dev/null",
-                "-e",
-                "trace=linkat",
-                "-e",
-                inject,
-                BIN,
-            ])
-            .args(cmd.get_args())
-            .current_dir(t.dir.path())
-            .env_clear();
-        for (k, v) in cmd.get_envs() {
-            if let Some(v) = v {
-                strace.env(k, v);
-            }
-        }
-        let out = strace.stdin(Stdio::null()).output().unwrap();
+        let out = under_strace(&t, "trace=linkat", inject).output().unwrap();
         assert!(
             out.status.success(),
             "{inject}: {}",
