@@ -20,14 +20,21 @@ fn replaces_with_mode_0600_and_leaves_no_temp() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// A directory with `real.env` ("old") and `app.env`, a symlink to it.
 #[cfg(unix)]
-#[test]
-fn symlinks_are_followed_only_when_asked_and_the_link_kept() {
+fn linked() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let real = dir.path().join("real.env");
     let link = dir.path().join("app.env");
     std::fs::write(&real, "old").unwrap();
     std::os::unix::fs::symlink("real.env", &link).unwrap();
+    (dir, real, link)
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_followed_only_when_asked_and_the_link_kept() {
+    let (_dir, real, link) = linked();
     let follow = Options {
         follow_symlinks: true,
         ..Options::default()
@@ -98,11 +105,7 @@ fn missing_directory_fails_without_writing() {
 #[cfg(unix)]
 #[test]
 fn a_symlink_as_the_last_component_is_refused_by_default() {
-    let dir = tempfile::tempdir().unwrap();
-    let real = dir.path().join("real.env");
-    let link = dir.path().join("app.env");
-    std::fs::write(&real, "old").unwrap();
-    std::os::unix::fs::symlink("real.env", &link).unwrap();
+    let (_dir, real, link) = linked();
     let err = atomic(&link, b"new\n").unwrap_err().to_string();
     assert!(err.contains("is a symlink"), "{err}");
     assert!(err.contains("--follow-symlinks"), "{err}");
