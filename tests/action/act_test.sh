@@ -63,11 +63,9 @@ command -v git >/dev/null || {
     exit 1
 }
 
-bin=${E2E_BINARY:-$repo/target/debug/aws-secrets-env}
-if [[ ! -x $bin ]]; then
-    echo "act_test: building $bin" >&2
-    (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
-fi
+# shellcheck source=tests/action/lib.sh
+. "$here/lib.sh"
+bin=$(debug_binary "$repo" act_test)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/act-test.XXXXXXXX")
 moto_pid=''

@@ -27,11 +27,9 @@ python=${VENV:-$repo/.venv}/bin/python
     echo "run_test: $python is missing: run scripts/setup.sh" >&2
     exit 1
 }
-bin=${E2E_BINARY:-$repo/target/debug/aws-secrets-env}
-if [[ ! -x $bin ]]; then
-    echo "run_test: building $bin" >&2
-    (cd "$repo" && cargo build --locked --bin aws-secrets-env) >&2
-fi
+# shellcheck source=tests/action/lib.sh
+. "$here/lib.sh"
+bin=$(debug_binary "$repo" run_test)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-test.XXXXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
