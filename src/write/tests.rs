@@ -66,12 +66,7 @@ fn special_files_are_written_in_place() {
     use std::io::Read;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let fifo = fifo_in(dir.path(), "pipe");
     let mut reader = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -149,18 +144,23 @@ fn within<T: Send + 'static>(
     rx.recv_timeout(limit).ok()
 }
 
+/// A FIFO `name` made in `dir`.
+#[cfg(unix)]
+fn fifo_in(dir: &Path, name: &str) -> PathBuf {
+    let fifo = dir.join(name);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    fifo
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_nobody_reads_fails_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("app.env");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let fifo = fifo_in(dir.path(), "app.env");
     let result = within(std::time::Duration::from_secs(5), move || {
         atomic(&fifo, b"x\n").map_err(|e| e.to_string())
     })
@@ -219,14 +219,7 @@ fn a_block_device_is_refused() {
 fn a_fifo_whose_reader_stalls_fails_at_the_deadline() {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("app.env");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let fifo = fifo_in(dir.path(), "app.env");
     let _reader = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
