@@ -6,8 +6,8 @@
 #   run.sh           validate, then run `write` with the binary named by
 #                    AWS_SECRETS_ENV_INSTALLED_BIN (the install step's output)
 #
-# action.yml maps every input to an AWS_SECRETS_ENV_* variable in `env:`;
-# the binary reads those itself, and writes the step outputs (path, keys,
+# dist/main.js (the action's main step) maps every input to an
+# AWS_SECRETS_ENV_* variable; the binary reads those itself, and writes the step outputs (path, keys,
 # count), the job summary, the masks and $GITHUB_ENV. Input values are
 # never echoed here: a bad value is reported by name only.
 set -CeEuo pipefail
@@ -146,13 +146,7 @@ if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9
 fi
 ((errors == 0)) || exit 1
 
-if [[ ${1:-} == --check ]]; then
-    # The cleanup step (action.yml) runs when variables are exported.
-    if [[ -n ${GITHUB_OUTPUT:-} ]]; then
-        printf 'export=%s\n' "$AWS_SECRETS_ENV_EXPORT_ENV" >>"$GITHUB_OUTPUT"
-    fi
-    exit 0
-fi
+[[ ${1:-} != --check ]] || exit 0
 
 bin=${AWS_SECRETS_ENV_INSTALLED_BIN:-}
 if [[ -z $bin || ! -x $bin ]]; then
@@ -164,7 +158,7 @@ fi
 unset AWS_SECRETS_ENV_INSTALLED_BIN AWS_SECRETS_ENV_VERSION
 # Only the action's inputs configure the binary: drop any other
 # AWS_SECRETS_ENV_* (e.g. ..._ALLOW_RESERVED_NAMES) that an earlier step set
-# through $GITHUB_ENV. Keep this list in step with action.yml's write step.
+# through $GITHUB_ENV. Keep this list in step with dist/main.js's INPUTS.
 # SECRET_IDS and the other official inputs were folded into these above.
 # (clap counts a set variable as given: --no-file conflicts with --output.)
 if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; else unset AWS_SECRETS_ENV_OUTPUT; fi

@@ -3,7 +3,15 @@
 # runs tests/action/workflows/e2e.yml (which calls `uses: ./`) against a moto
 # server on 127.0.0.1, with the action input `binary` pointing at the debug
 # build (E2E_BINARY; the action ignores AWS_SECRETS_ENV_BINARY in its
-# environment, which an earlier step could plant through $GITHUB_ENV).
+# environment, which an earlier step could plant through $GITHUB_ENV). Then,
+# in a user's repository of its own, user-deploy.yml and user-dropin.yml call
+# `uses: aws-secrets-env/aws-secrets-env@v0`, the only reference mapped
+# (--local-repository, to the tree under test).
+#
+# No network: act runs in a network namespace of its own (unshare -n, or -rn
+# without root) with only a loopback, where moto listens; where no namespace
+# can be made, act's proxies point at a closed port. So a nested `uses:` of
+# any other ref, tag or repository fails the job instead of being cloned.
 #
 # Usage: bash tests/action/act_test.sh
 # Needs: the project venv (.venv) with moto[server] (boto3 comes with it) and
@@ -33,6 +41,26 @@
 # runner decodes in a fixed order). `%` itself is covered.
 # shellcheck disable=SC2016 # the bash -c snippets get their arguments as $1...
 set -CeEuo pipefail
+
+if [[ -z ${ACT_TEST_OFFLINE:-} ]]; then
+    # shellcheck disable=SC2086 # $how is a command and its option
+    for how in "unshare -n" "unshare -rn"; do
+        if $how true 2>/dev/null && $how sh -c 'ip link set lo up' 2>/dev/null; then
+            exec env ACT_TEST_OFFLINE="$how" $how -- bash "${BASH_SOURCE[0]}" "$@"
+        fi
+    done
+    ACT_TEST_OFFLINE=proxy
+fi
+offline=()
+if [[ $ACT_TEST_OFFLINE == proxy ]]; then
+    echo "act_test: no network namespace here: act's proxies point at a closed port instead" >&2
+    closed=http://127.0.0.1:9 local_hosts=127.0.0.1,localhost
+    offline=("HTTPS_PROXY=$closed" "HTTP_PROXY=$closed" "ALL_PROXY=$closed" "https_proxy=$closed"
+        "http_proxy=$closed" "NO_PROXY=$local_hosts" "no_proxy=$local_hosts")
+else
+    ip link set lo up
+    echo "act_test: offline ($ACT_TEST_OFFLINE): loopback only" >&2
+fi
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd -- "$here/../.." && pwd -P)
@@ -195,32 +223,63 @@ mkdir -p "$tmp/repo"
 mkdir -p "$tmp/home/.config/act" "$tmp/home/.cache"
 printf -- '-P ubuntu-latest=-self-hosted\n' >"$tmp/home/.actrc"
 cp "$tmp/home/.actrc" "$tmp/home/.config/act/actrc"
+# run_act DIR LOG [ACT ARGS...]: act on DIR's push event, offline.
+run_act() {
+    local dir=$1 log=$2
+    shift 2
+    (
+        cd "$dir"
+        env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
+            ${offline[@]+"${offline[@]}"} \
+            "$act" push \
+            -P ubuntu-latest=-self-hosted \
+            --action-cache-path "$tmp/act-cache" \
+            --no-cache-server \
+            --env AWS_ENDPOINT_URL="$endpoint" \
+            --env AWS_REGION=us-east-1 \
+            --env AWS_ACCESS_KEY_ID=test \
+            --env AWS_SECRET_ACCESS_KEY=test \
+            --env AWS_EC2_METADATA_DISABLED=true \
+            --env E2E_BINARY="$bin" \
+            --env E2E_EXPECTED="$tmp/expected" \
+            --env E2E_EXPECTED_OFFICIAL="$tmp/expected-official" \
+            --env E2E_TEST1_ARN="$test1_arn" \
+            --env E2E_TEST2_ARN="$test2_arn" \
+            "$@" </dev/null
+    ) >"$log" 2>&1
+}
 start=$SECONDS
 act_rc=0
-(
-    cd "$tmp/repo"
-    env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
-        "$act" push \
-        -P ubuntu-latest=-self-hosted \
-        -W tests/action/workflows/e2e.yml \
-        --action-cache-path "$tmp/act-cache" \
-        --no-cache-server \
-        --env AWS_ENDPOINT_URL="$endpoint" \
-        --env AWS_REGION=us-east-1 \
-        --env AWS_ACCESS_KEY_ID=test \
-        --env AWS_SECRET_ACCESS_KEY=test \
-        --env AWS_EC2_METADATA_DISABLED=true \
-        --env E2E_BINARY="$bin" \
-        --env E2E_EXPECTED="$tmp/expected" \
-        --env E2E_EXPECTED_OFFICIAL="$tmp/expected-official" \
-        --env E2E_TEST1_ARN="$test1_arn" \
-        --env E2E_TEST2_ARN="$test2_arn" \
-        --local-repository aws-secrets-env/aws-secrets-env@v0="$tmp/repo" \
-        </dev/null
-) >"$tmp/act.log" 2>&1 || act_rc=$?
+run_act "$tmp/repo" "$tmp/act.log" -W tests/action/workflows/e2e.yml || act_rc=$?
 echo "act finished in $((SECONDS - start))s (exit $act_rc); log: $(wc -l <"$tmp/act.log") lines"
 
+# A user's repository: its own workflows, a test helper, nothing of ours but
+# the action, which is reached by its reference only.
+mkdir -p "$tmp/user/.github/workflows" "$tmp/user/.github/actions"
+cp "$repo/tests/action/workflows/user-deploy.yml" "$repo/tests/action/workflows/user-dropin.yml" "$tmp/user/.github/workflows/"
+cp -R "$repo/tests/action/post-check" "$tmp/user/.github/actions/post-check"
+(
+    cd "$tmp/user"
+    export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_SYSTEM=/dev/null
+    git init -q -b main
+    git add -A
+    git -c user.name=act-test -c user.email=act-test@localhost commit -q -m user
+)
+start=$SECONDS
+user_rc=0
+run_act "$tmp/user" "$tmp/act-user.log" -W .github/workflows/ \
+    --local-repository aws-secrets-env/aws-secrets-env@v0="$tmp/repo" || user_rc=$?
+echo "act (user repository) finished in $((SECONDS - start))s (exit $user_rc); log: $(wc -l <"$tmp/act-user.log") lines"
+
 if [[ $act_rc -eq 0 ]]; then ok "act exits 0"; else not_ok "act exits 0 (got $act_rc)"; fi
+if [[ $user_rc -eq 0 ]]; then ok "act exits 0 in the user's repository"; else not_ok "act exits 0 in the user's repository (got $user_rc)"; fi
+for marker in user-deploy user-dropin blanked-dropin; do
+    if grep -q "E2E-PASS $marker\$" "$tmp/act-user.log"; then
+        ok "user workflow assertion: $marker"
+    else
+        not_ok "user workflow assertion: $marker"
+    fi
+done
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
     planted-binary planted-option planted-bash-env planted-shell-options \
     official-readme official-no-file official-failures export-only blanked-official-readme \
@@ -258,7 +317,7 @@ for f in "$tmp"/expected/* "$tmp"/expected-official/*; do
         [[ -n $line ]] && needles+=("$line")
     done <"$f"
     for needle in "${needles[@]}"; do
-        if grep -qF -- "$needle" "$tmp/act.log"; then
+        if grep -qF -- "$needle" "$tmp/act.log" "$tmp/act-user.log"; then
             echo "  leaked: a value (or line) of $name" >&2
             leaks=$((leaks + 1))
         fi
@@ -271,6 +330,8 @@ if ((failed > 0)); then
     if ((leaks == 0)); then
         echo "---- act log (tail) ----"
         tail -n 80 "$tmp/act.log"
+        echo "---- act log, user's repository (tail) ----"
+        tail -n 60 "$tmp/act-user.log"
     else
         echo "(act log withheld: it contains secret values; KEEP_TMP=1 keeps $tmp)"
     fi
