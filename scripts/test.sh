@@ -6,7 +6,8 @@
 #   2. conformance lane: every format read back by its real consumers
 #      (tests/readers/install.sh; systemd needs root)
 #   3. licences and bans (cargo deny), a short reproducible fuzzing run
-#   4. the GitHub Action: verified install, then end to end under act
+#   4. the GitHub Action: static checks (no nested uses:), verified install,
+#      then end to end under act (offline)
 # Usage: scripts/test.sh [fast]   (fast: lane 1 only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,7 @@ fi
 grep -E '^(run\.sh: fuzzing|Done [0-9]+ runs)' "$fuzz_log"
 
 lane "the action: install, act end to end"
+bash tests/action/static_test.sh
 bash tests/action/install_test.sh
 bash tests/action/run_test.sh
 bash tests/action/act_test.sh
