@@ -11,6 +11,11 @@
 # count), the job summary, the masks and $GITHUB_ENV. Input values are
 # never echoed here: a bad value is reported by name only.
 set -CeEuo pipefail
+# TMOUT, which bash imports even under -p, is `read`'s default timeout: a
+# loop over `read` would end early as if at the end of its input (and skip
+# the filtering below). No `read` is used here (mapfile does not time out),
+# and TMOUT goes first anyway.
+unset TMOUT
 
 mapfile -t _inherited_functions < <(compgen -A function || true)
 for _f in "${_inherited_functions[@]}"; do
@@ -45,13 +50,14 @@ check() {
 
 # selectors VAR: the lines of VAR that are not blank or # comments.
 selectors() {
-    local line n=0
-    while IFS= read -r line || [[ -n $line ]]; do
+    local line n=0 lines=()
+    mapfile -t lines <<<"${!1:-}"
+    for line in "${lines[@]}"; do
         line=${line%$'\r'}
         line=${line#"${line%%[![:space:]]*}"}
         [[ -z $line || $line == \#* ]] && continue
         n=$((n + 1))
-    done <<<"${!1:-}"
+    done
     printf '%s' "$n"
 }
 
@@ -129,6 +135,10 @@ check dry-run AWS_SECRETS_ENV_DRY_RUN true false
 if [[ ${AWS_SECRETS_ENV_MASK} =~ ^(false|never)$ && ${AWS_SECRETS_ENV_OUTPUT:-} == - ]]; then
     bad "input 'mask' is false and 'output' is '-': every value would print in clear in the job log; keep mask on, or write to a file"
 fi
+# Exported values reach every later step, which may print them (L11).
+if [[ ${AWS_SECRETS_ENV_MASK} =~ ^(false|never)$ && $AWS_SECRETS_ENV_EXPORT_ENV =~ ^(true|only)$ ]]; then
+    bad "input 'mask' is false and the variables are exported to later steps: every later step would print their values in clear; keep mask on (or write a file only, without export-env or secret-ids)"
+fi
 if [[ -n ${AWS_SECRETS_ENV_REGION:-} && ! ${AWS_SECRETS_ENV_REGION} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+$ ]]; then
     bad "input 'region' is not an AWS region name (e.g. eu-west-1)"
 fi
@@ -167,9 +177,12 @@ if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; els
 [[ -n ${AWS_SECRETS_ENV_READER:-} ]] || unset AWS_SECRETS_ENV_READER
 [[ -n ${AWS_SECRETS_ENV_EXAMPLE:-} ]] || unset AWS_SECRETS_ENV_EXAMPLE
 inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
-while IFS= read -r var; do
+# (compgen's list as words: variable names hold no white space or globs.)
+names=$(compgen -e AWS_SECRETS_ENV_) || names=''
+for var in $names; do
     [[ $inputs == *" ${var#AWS_SECRETS_ENV_} "* ]] || unset "$var"
-done < <(compgen -e AWS_SECRETS_ENV_ || true)
+done
+unset names
 # `output` is relative to the workspace, wherever the step runs.
 if [[ -n ${GITHUB_WORKSPACE:-} && -d ${GITHUB_WORKSPACE} ]]; then
     cd -- "$GITHUB_WORKSPACE"

@@ -105,6 +105,19 @@ case_ bad-parse-json-secrets 1 "${error}input 'parse-json-secrets' must be one o
 case_ two-errors-at-once 1 "${error}input 'mask' must be one of: true|false|auto|always|never
 ${error}input 'max-attempts' must be a whole number from 1 to 20" \
     check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=maybe AWS_SECRETS_ENV_MAX_ATTEMPTS=0
+# L11: unmasked values exported to later steps print in clear wherever a
+# later step (or a third-party action) logs its environment.
+mask_export="input 'mask' is false and the variables are exported to later steps: every later step would print their values in clear; keep mask on (or write a file only, without export-env or secret-ids)"
+for spelling in false never; do
+    case_ "mask-$spelling-with-export-env" 1 "${error}$mask_export" \
+        check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=$spelling AWS_SECRETS_ENV_EXPORT_ENV=true
+done
+case_ mask-false-with-export-only 1 "${error}$mask_export" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=False AWS_SECRETS_ENV_EXPORT_ENV=only
+case_ mask-false-with-secret-ids 1 "${error}$mask_export" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 AWS_SECRETS_ENV_MASK=false
+case_ mask-false-file-only 0 "" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=false AWS_SECRETS_ENV_OUTPUT=app.env
 case_ good-inputs-check 0 "" \
     check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env
 case_ unknown-format-in-the-binary 2 "error: invalid value 'no-such-format' for '--format <FORMAT>'
@@ -115,6 +128,20 @@ ${error}error: invalid value 'no-such-format' for '--format <FORMAT>'" \
     write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env AWS_SECRETS_ENV_FORMAT=no-such-format
 case_ output-outside-the-workspace 1 "${error}input 'output' is outside the workspace (GITHUB_WORKSPACE or RUNNER_TEMP, symlinks resolved); write inside it, or set allow-outside-workspace: true" \
     write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=../app.env
+
+# L1: TMOUT in the environment (planted through $GITHUB_ENV) made `read`
+# time out on the list of AWS_SECRETS_ENV_* names, so a planted option (here
+# FOLLOW_SYMLINKS) reached the binary. A stand-in binary prints the
+# AWS_SECRETS_ENV_* names it gets: the inputs only, whatever TMOUT says.
+printf '%s\n' '#!/bin/sh' 'env | sed -n "s/^\(AWS_SECRETS_ENV_[A-Z_]*\)=.*/\1/p" | sort | tr "\n" " "; echo' >"$tmp/names-bin"
+chmod +x "$tmp/names-bin"
+inputs_seen='AWS_SECRETS_ENV_ALLOW_NAMES AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE AWS_SECRETS_ENV_COMPAT AWS_SECRETS_ENV_CONNECT_TIMEOUT AWS_SECRETS_ENV_DRY_RUN AWS_SECRETS_ENV_EXPORT_ENV AWS_SECRETS_ENV_FORMAT AWS_SECRETS_ENV_MASK AWS_SECRETS_ENV_MAX_ATTEMPTS AWS_SECRETS_ENV_NAME_TRANSFORMATION AWS_SECRETS_ENV_OUTPUT AWS_SECRETS_ENV_OVERWRITE AWS_SECRETS_ENV_PARSE_JSON AWS_SECRETS_ENV_SECRET_ID AWS_SECRETS_ENV_TIMEOUT '
+for t in 0.0001 0.00001 1; do
+    case_ "planted-option-with-TMOUT=$t" 0 "$inputs_seen" \
+        write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env \
+        AWS_SECRETS_ENV_INSTALLED_BIN="$tmp/names-bin" TMOUT=$t AWS_SECRETS_ENV_FOLLOW_SYMLINKS=true \
+        AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES=true
+done
 
 if [[ ! -s $tmp/good-inputs-check/github_output ]]; then
     passed=$((passed + 1))
