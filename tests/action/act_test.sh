@@ -281,7 +281,7 @@ for marker in user-deploy user-dropin blanked-dropin; do
     fi
 done
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
-    planted-binary planted-option planted-bash-env planted-shell-options \
+    planted-binary planted-option planted-bash-env planted-shell-options planted-state blanked-planted-state \
     official-readme official-no-file official-failures export-only blanked-official-readme \
     dry-run base example-missing; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then

@@ -1,2 +1,3 @@
 'use strict';
-require('fs').appendFileSync(process.env.GITHUB_STATE, `names=${(process.env.INPUT_NAMES || '').split(/\s+/).filter(Boolean).join(',')}\n`);
+const list = (v) => (v || '').split(/\s+/).filter(Boolean).join(',');
+require('fs').appendFileSync(process.env.GITHUB_STATE, `names=${list(process.env.INPUT_NAMES)}\nkept=${list(process.env.INPUT_KEPT)}\n`);
