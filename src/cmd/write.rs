@@ -64,16 +64,23 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     }
 
     files.check(&variables)?;
-    let bytes = files.render(args.format, &variables, &args.reader)?;
+    // No file, no file rules: with `--no-file` nothing reads the output
+    // format, so its readers refuse nothing; each value is refused only for
+    // what its real consumer ($GITHUB_ENV) cannot carry.
+    let bytes = if args.no_file {
+        Vec::new()
+    } else {
+        files.render(args.format, &variables, &args.reader)?
+    };
     files.notice_unlisted(&variables);
-    if args.dry_run {
-        return dry_run(args, &options, &files, &bytes, &variables);
-    }
     let exported = if args.export_env {
         Some(render::render(Format::GithubEnv, &variables, &[])?)
     } else {
         None
     };
+    if args.dry_run {
+        return dry_run(args, &options, &files, &bytes, &variables);
+    }
     let payloads = write::prepare_payloads(&variables, &options)?;
     let (output, target) = if to_stdout || args.no_file {
         (None, None)
@@ -131,7 +138,20 @@ fn dry_run(
     bytes: &[u8],
     variables: &[Variable],
 ) -> Result<(), Error> {
-    let to_file = args.output.as_os_str() != "-" && !args.no_file;
+    if args.no_file {
+        // Nothing to compare with: every variable is planned as added, as
+        // its consumer ($GITHUB_ENV, else none: JSON carries any value) gets it.
+        let format = if args.export_env {
+            Format::GithubEnv
+        } else {
+            Format::Json
+        };
+        let new = render::render(format, variables, &[])?;
+        return plan::show(format, None, options, "no file", &new, variables, &|name| {
+            source_of(files, variables, name)
+        });
+    }
+    let to_file = args.output.as_os_str() != "-";
     if to_file {
         // What the write would refuse before creating anything.
         write::check(&args.output, options)?;
@@ -139,16 +159,7 @@ fn dry_run(
     let target = to_file.then(|| absolute(&args.output));
     let shown = match &target {
         Some(p) => p.display().to_string(),
-        None if args.no_file => "no file".into(),
         None => "standard output".into(),
-    };
-    let source = |name: &str| {
-        variables
-            .iter()
-            .find(|v| v.name == name)
-            .map(|v| v.source.clone())
-            .or_else(|| files.base_source(name))
-            .unwrap_or_default()
     };
     plan::show(
         args.format,
@@ -157,8 +168,18 @@ fn dry_run(
         &shown,
         bytes,
         variables,
-        &source,
+        &|name| source_of(files, variables, name),
     )
+}
+
+/// Where a planned key comes from: its secret, else the `--base` file.
+fn source_of(files: &Files, variables: &[Variable], name: &str) -> String {
+    variables
+        .iter()
+        .find(|v| v.name == name)
+        .map(|v| v.source.clone())
+        .or_else(|| files.base_source(name))
+        .unwrap_or_default()
 }
 
 /// Under GitHub Actions the output must lie in the workspace or the runner's

@@ -1,0 +1,253 @@
+//! Drop-in for aws-actions/aws-secretsmanager-get-secrets (issue 22): the
+//! values users really have — generated passwords, PEM keys, service-account
+//! JSON — pass every mode that writes no file, and reach a later step exactly
+//! as the runner hands them over.
+
+use crate::support::{Test, python};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// A seeded generator (splitmix64), so a failure names a value again.
+pub(crate) struct Seeded(u64);
+
+impl Seeded {
+    pub(crate) fn new(seed: u64) -> Seeded {
+        Seeded(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A password as Secrets Manager's `GetRandomPassword` makes one with
+    /// its defaults: `len` characters of letters, digits and
+    /// ``!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~``, each kind present.
+    pub(crate) fn password(&mut self, len: usize) -> String {
+        const KINDS: [&str; 4] = [
+            "abcdefghijklmnopqrstuvwxyz",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "0123456789",
+            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+        ];
+        let all: Vec<char> = KINDS.concat().chars().collect();
+        loop {
+            let pw: String = (0..len).map(|_| all[self.below(all.len())]).collect();
+            if KINDS.iter().all(|k| pw.contains(|c| k.contains(c))) {
+                return pw;
+            }
+        }
+    }
+}
+
+const PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n\
+VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNb\n\
+-----END PRIVATE KEY-----\n";
+
+/// A service account key as Google issues it: JSON whose `private_key`
+/// holds a PEM with its line breaks.
+fn service_account() -> String {
+    serde_json::json!({
+        "type": "service_account",
+        "project_id": "demo-project",
+        "private_key_id": "0123456789abcdef",
+        "private_key": PEM,
+        "client_email": "app@demo-project.iam.gserviceaccount.com",
+    })
+    .to_string()
+}
+
+/// `$GITHUB_ENV` read as the Linux runner reads it (`tests/readers/github_env.py`),
+/// then handed, as the runner does, to a later step: bash prints each name's
+/// value as it sees it.
+pub(crate) fn later_step(github_env: &Path) -> BTreeMap<String, String> {
+    let reader = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/readers/github_env.py");
+    let out = Command::new(python())
+        .arg(reader)
+        .arg(github_env)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the runner refuses $GITHUB_ENV: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runner: BTreeMap<String, String> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&String> = runner.keys().collect();
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c"])
+        .arg(r#"for n; do printf '%s\0' "${!n-__unset__}"; done"#)
+        .arg("bash")
+        .args(&names)
+        .env_clear()
+        .envs(&runner)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    names
+        .into_iter()
+        .cloned()
+        .zip(text.split('\0').map(str::to_string))
+        .collect()
+}
+
+/// The test's secrets: `pw` (300 generated passwords as JSON keys `P000`…),
+/// `tls` (a PEM key) and `sa` (a service-account key).
+fn secrets() -> (Test, Vec<String>) {
+    let mut rng = Seeded::new(22);
+    let passwords: Vec<String> = (0..300).map(|_| rng.password(32)).collect();
+    let object: serde_json::Map<String, serde_json::Value> = passwords
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("P{i:03}"), p.clone().into()))
+        .collect();
+    let t = Test::new()
+        .secret("pw", &serde_json::Value::Object(object).to_string())
+        .secret("tls", PEM)
+        .secret("sa", &service_account());
+    (t, passwords)
+}
+
+/// What every no-file mode must deliver: name → exact value.
+fn expected(passwords: &[String], names: [&str; 3]) -> BTreeMap<String, String> {
+    let [pw, tls, sa] = names;
+    let mut want: BTreeMap<String, String> = passwords
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("{pw}P{i:03}"), p.clone()))
+        .collect();
+    want.insert(tls.to_string(), PEM.to_string());
+    let sa_json: BTreeMap<String, String> = serde_json::from_str(&service_account()).unwrap();
+    for (k, v) in sa_json {
+        want.insert(format!("{sa}{}", k.to_uppercase()), v);
+    }
+    want
+}
+
+/// A `--export-env --no-file` run (our `export-env: only`, the official
+/// style's `secret-ids`): exit 0, no file, and the later step sees each value.
+fn exported(t: Test, want: &BTreeMap<String, String>) {
+    let env = t.path("github_env");
+    std::fs::write(&env, "").unwrap();
+    let out = t
+        .args(["--export-env", "--no-file"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_ENV", env.to_str().unwrap())
+        .run()
+        .success()
+        .no_leak()
+        .no_file("app.env");
+    let got = later_step(&out.test.path("github_env"));
+    let refused: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    assert!(refused.is_empty(), "not exported: {refused:?}");
+    assert!(
+        got == *want,
+        "a later step read other values than the secrets"
+    );
+}
+
+/// Issue 22 D1 / red team L9: with no file written, no dotenv reader's
+/// refusals apply: 0 of 300 generated passwords, the PEM key and the
+/// service-account key refused, in our style's `export-env: only`.
+#[test]
+fn export_only_carries_every_generated_password_and_key() {
+    let (t, passwords) = secrets();
+    let (pw, tls, sa) = (t.name("pw"), t.name("tls"), t.name("sa"));
+    let t = t.args([
+        "--secret-id",
+        &pw,
+        "--secret-id",
+        &format!("TLS_KEY,{tls}"),
+        "--secret-id",
+        &format!("SA,{sa}"),
+        "--name-transformation",
+        "uppercase",
+    ]);
+    // Our style: a JSON secret's keys, an alias prefixing them with `_`.
+    exported(t, &expected(&passwords, ["", "TLS_KEY", "SA_"]));
+}
+
+/// The same values in the official style (`secret-ids` without `output`), as
+/// dist/run.sh runs it: `--compat official`, format dotenv left at its default.
+#[test]
+fn official_secret_ids_carry_every_generated_password_and_key() {
+    let (t, passwords) = secrets();
+    let lines = format!(
+        "PW,{}\nTLS_KEY,{}\nGCP_SA,{}\n",
+        t.name("pw"),
+        t.name("tls"),
+        t.name("sa")
+    );
+    let t = t
+        .env("AWS_SECRETS_ENV_SECRET_ID", lines)
+        .env("AWS_SECRETS_ENV_COMPAT", "official")
+        .env("AWS_SECRETS_ENV_PARSE_JSON", "auto")
+        .env("AWS_SECRETS_ENV_NAME_TRANSFORMATION", "uppercase")
+        .env("AWS_SECRETS_ENV_FORMAT", "dotenv");
+    exported(t, &expected(&passwords, ["PW_", "TLS_KEY", "GCP_SA_"]));
+}
+
+/// `exec` writes no file either: the command gets every value exactly.
+#[test]
+fn exec_carries_every_generated_password_and_key() {
+    let (t, passwords) = secrets();
+    let want = expected(&passwords, ["", "TLS_KEY", "SA_"]);
+    let (pw, tls, sa) = (t.name("pw"), t.name("tls"), t.name("sa"));
+    let names: Vec<&String> = want.keys().collect();
+    let mut t = Test::exec().args([
+        "--secret-id",
+        &pw,
+        "--secret-id",
+        &format!("TLS_KEY,{tls}"),
+        "--secret-id",
+        &format!("SA,{sa}"),
+        "--name-transformation",
+        "uppercase",
+        "--",
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        r#"for n; do printf '%s\0' "${!n-__unset__}"; done"#,
+        "bash",
+    ]);
+    for n in &names {
+        t = t.arg(n.as_str());
+    }
+    let out = t.run().success();
+    let got: BTreeMap<String, String> = names
+        .into_iter()
+        .cloned()
+        .zip(out.stdout.split('\0').map(str::to_string))
+        .collect();
+    assert!(got == want, "the command saw other values than the secrets");
+}
+
+/// `--dry-run` of a no-file run plans what the run would do: a value only a
+/// dotenv file could not carry is not refused there either.
+#[test]
+fn dry_run_of_a_no_file_run_plans_every_variable() {
+    let t = Test::new().secret("tls", PEM);
+    let env = t.path("github_env");
+    std::fs::write(&env, "").unwrap();
+    let tls = t.name("tls");
+    t.args(["--secret-id", &format!("TLS_KEY,{tls}")])
+        .args(["--export-env", "--no-file", "--dry-run"])
+        .env("GITHUB_ENV", env.to_str().unwrap())
+        .stdout(
+            "aws-secrets-env: plan for no file (github-env); dry run, nothing written:\n  \
+             added      TLS_KEY   secret `[test]-tls`\n",
+        )
+        .expect_file("github_env", "")
+        .run();
+}
