@@ -38,6 +38,10 @@
 # without GITHUB_OUTPUT the binary path is printed on stdout.
 set -CeEuo pipefail
 umask 022
+# Variables an earlier step can plant that change what tar and read do:
+# TAR_OPTIONS runs code on every tar (--checkpoint-action=exec), GZIP adds
+# gzip options, TMOUT makes `read` time out (a loop ends early, as at EOF).
+unset TAR_OPTIONS GZIP TMOUT
 
 # Functions exported by earlier steps (BASH_FUNC_*) could shadow the commands
 # below; drop them all before defining our own.
@@ -283,12 +287,14 @@ trap cleanup EXIT
 
 extract() {
     # extract ARCHIVE DEST: the binary only, refusing odd archive members.
-    local archive=$1 dest=$2 member
-    while IFS= read -r member; do
+    local archive=$1 dest=$2 member list members=()
+    list=$(tar -tzf "$archive") || bail "$file is not a readable archive"
+    mapfile -t members <<<"$list"
+    for member in "${members[@]}"; do
         case $member in
             /* | ../* | */../* | *\\*) bail "refusing archive member '$member' in $file" ;;
         esac
-    done < <(tar -tzf "$archive")
+    done
     mkdir -p -- "$dest"
     tar -xzf "$archive" -C "$dest" "$TOOL$exe" ||
         bail "$file does not contain $TOOL$exe at its root"
@@ -305,10 +311,14 @@ if [[ -n $cache_root ]]; then
 fi
 run_dir=$(mktemp -d "$tmp_root/$TOOL-$version.XXXXXXXX")
 
-if [[ -n $cache_dir && -f $cache_dir.complete && -f $cache_dir/$file ]]; then
-    got=$(sha256_of "$cache_dir/$file") || got=''
+# The cached archive is copied to this job's private directory first, and
+# that copy is hashed and extracted: the bytes tar reads are the bytes that
+# were verified, whatever another job does to the shared cache meanwhile.
+if [[ -n $cache_dir && -f $cache_dir.complete && -f $cache_dir/$file ]] &&
+    cp -- "$cache_dir/$file" "$work/cached-$file"; then
+    got=$(sha256_of "$work/cached-$file") || got=''
     if [[ $got == "$sha" ]]; then
-        extract "$cache_dir/$file" "$run_dir"
+        extract "$work/cached-$file" "$run_dir"
         finish "$run_dir/$TOOL$exe" "$version" cache
     fi
     warn "cached $file does not match the pinned sha256 any more; downloading it again"

@@ -339,6 +339,34 @@ check "planted AWS_SECRETS_ENV_DOWNLOAD_URL ignored: the manifest's base is used
     bash -c '[[ $1 == 1 ]] && grep -q "download failed: https://downloads.invalid/" "$2" && [[ $3 == "$4" ]]' \
     _ "$rc" "$tmp/planted_mirror.log" "$(requests)" "$before"
 
+# 13. The cached archive is extracted from the very bytes that were hashed
+#     (redteam I2): a stub sha256sum hashes its file, then swaps the cached
+#     archive for another one, as a concurrent writer of a shared tool cache
+#     could between the hash and tar. The verified binary must be installed.
+mkdir -p "$tmp/swap/pkg" "$tmp/swapstub"
+printf '#!/bin/sh\necho "aws-secrets-env 0.1.0 (swapped archive)"\n' >"$tmp/swap/pkg/aws-secrets-env"
+chmod 0755 "$tmp/swap/pkg/aws-secrets-env"
+tar -czf "$tmp/swap/evil.tar.gz" -C "$tmp/swap/pkg" aws-secrets-env
+real_sha256sum=$(command -v sha256sum)
+cat >"$tmp/swapstub/sha256sum" <<EOF
+#!/usr/bin/env bash
+"$real_sha256sum" "\$@"
+cp -- "$tmp/swap/evil.tar.gz" "$cache/aws-secrets-env/0.1.0/$target/$asset"
+EOF
+chmod 0755 "$tmp/swapstub/sha256sum"
+cp -- "$tmp/www/v0.1.0/$asset" "$cache/aws-secrets-env/0.1.0/$target/$asset"
+run_install swapped PATH="$tmp/swapstub:$PATH" RUNNER_TOOL_CACHE="$cache"
+check "cache swapped after the hash: the verified binary is installed" "$tmp/swapped.log" \
+    bash -c '[[ $1 == 0 && $("$2" --version) == *"fake test asset"* ]]' _ "$rc" "$(output_of swapped bin)"
+cp -- "$tmp/www/v0.1.0/$asset" "$cache/aws-secrets-env/0.1.0/$target/$asset"
+
+# 14. TAR_OPTIONS from the job (planted through $GITHUB_ENV, redteam H1)
+#     does not reach install.sh's tar.
+run_install tar_options RUNNER_TOOL_CACHE="$cache" \
+    TAR_OPTIONS="--checkpoint=1 --checkpoint-action=exec=touch\ $tmp/tar-options-ran"
+check "planted TAR_OPTIONS: tar ignores it, the install works" "$tmp/tar_options.log" \
+    bash -c '[[ $1 == 0 && ! -e $2 ]]' _ "$rc" "$tmp/tar-options-ran"
+
 # 11. The committed manifest parses and is what install.sh expects.
 check "dist/manifest.json is valid JSON with version and 5 assets" /dev/null \
     python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["version"] and len(m["assets"])==5 and isinstance(m["unreleased"], bool)' "$repo/dist/manifest.json"
