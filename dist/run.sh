@@ -61,6 +61,54 @@ selectors() {
     printf '%s' "$n"
 }
 
+# at_least_10 TEXT: whether JavaScript's Number(TEXT) is a number >= 10, as
+# the official action checks auto-select-family-attempt-timeout: ASCII white
+# space trimmed; a decimal with optional sign, fraction and exponent;
+# 0x/0o/0b integers (no sign); [+]Infinity. Exact for any length (no
+# arithmetic on the whole number).
+at_least_10() {
+    local v=$1 digits int frac exp n
+    v=${v#"${v%%[![:space:]]*}"}
+    v=${v%"${v##*[![:space:]]}"}
+    case $v in
+        Infinity | +Infinity) return 0 ;;
+    esac
+    if [[ $v =~ ^0[xX]([0-9a-fA-F]+)$ || $v =~ ^0[oO]([0-7]+)$ || $v =~ ^0[bB]([01]+)$ ]]; then
+        digits=${BASH_REMATCH[1]}
+        digits=${digits#"${digits%%[!0]*}"}
+        ((${#digits} > 0 && ${#digits} <= 15)) || return $((${#digits} == 0))
+        case ${v:1:1} in
+            x | X) n=$((16#$digits)) ;;
+            o | O) n=$((8#$digits)) ;;
+            *) n=$((2#$digits)) ;;
+        esac
+        ((n >= 10))
+        return
+    fi
+    [[ $v =~ ^\+?([0-9]*)(\.([0-9]*))?([eE]([+-]?[0-9]+))?$ ]] || return 1
+    int=${BASH_REMATCH[1]} frac=${BASH_REMATCH[3]} exp=${BASH_REMATCH[5]:-0}
+    [[ -n $int$frac ]] || return 1
+    [[ -z ${BASH_REMATCH[4]} || -n $exp ]] || return 1
+    # The value is 0.D x 10^n, D the significant digits (first one non-zero):
+    # at least 10 when n >= 2.
+    digits=$int$frac
+    n=${#int}
+    while [[ $digits == 0* ]]; do
+        digits=${digits#0}
+        n=$((n - 1))
+    done
+    [[ -n $digits ]] || return 1
+    local mag=${exp#[+-]}
+    mag=${mag#"${mag%%[!0]*}"}
+    if ((${#mag} > 15)); then
+        [[ $exp != -* ]]
+        return
+    fi
+    mag=$((10#${mag:-0}))
+    [[ $exp != -* ]] || mag=$((-mag))
+    ((n + mag >= 2))
+}
+
 # Two styles of inputs, never mixed (docs/action.md, "Migrating"): ours
 # (secret-id, parse-json) or aws-actions/aws-secretsmanager-get-secrets'
 # (secret-ids, parse-json-secrets, auto-select-family-attempt-timeout),
@@ -81,8 +129,7 @@ if [[ $official == true ]]; then
         false | False | FALSE) AWS_SECRETS_ENV_PARSE_JSON=never ;;
         *) bad "input 'parse-json-secrets' must be one of: true | True | TRUE | false | False | FALSE" ;;
     esac
-    timeout_ms=${AWS_SECRETS_ENV_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT:-1000}
-    if [[ ! $timeout_ms =~ ^[0-9]+(\.[0-9]*)?$ ]] || ((10#${timeout_ms%%.*} < 10)); then
+    if ! at_least_10 "${AWS_SECRETS_ENV_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT:-1000}"; then
         bad "input 'auto-select-family-attempt-timeout' must be a number greater than or equal to 10"
     fi
     AWS_SECRETS_ENV_SECRET_ID=$AWS_SECRETS_ENV_SECRET_IDS
@@ -96,8 +143,18 @@ else
         var=${var^^}
         [[ -z ${!var:-} ]] || bad "input '$input' belongs to the aws-secretsmanager-get-secrets style: give 'secret-ids' with it (or use this action's 'secret-id' and 'parse-json')"
     done
-    (($(selectors AWS_SECRETS_ENV_SECRET_ID) > 0)) ||
-        bad "input 'secret-id' is required: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password' (or 'secret-ids' as in aws-secretsmanager-get-secrets)"
+    # No selector: name the input that was given, or both styles' inputs
+    # (an empty `secret-ids: ''` cannot be told from no secret-ids; the
+    # official action loads nothing for it, this one fails: docs/action.md).
+    if (($(selectors AWS_SECRETS_ENV_SECRET_ID) == 0)); then
+        if [[ ${AWS_SECRETS_ENV_SECRET_IDS:-} == *[![:space:]]* ]]; then
+            bad "input 'secret-ids' names no secret (only blank lines and comments): one secret name, ARN or PREFIX* per line"
+        elif [[ ${AWS_SECRETS_ENV_SECRET_ID:-} == *[![:space:]]* ]]; then
+            bad "input 'secret-id' names no secret (only blank lines and comments): one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password'"
+        else
+            bad "no secret to load: give 'secret-id' (this action's style: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password') or 'secret-ids' (as in aws-secretsmanager-get-secrets); an empty 'secret-ids' fails here, where the official action loads nothing"
+        fi
+    fi
     : "${AWS_SECRETS_ENV_NAME_TRANSFORMATION:=none}" "${AWS_SECRETS_ENV_PARSE_JSON:=auto}"
     AWS_SECRETS_ENV_COMPAT=none
     if [[ $export_env == only ]]; then

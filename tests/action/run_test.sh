@@ -118,6 +118,33 @@ case_ mask-false-with-secret-ids 1 "${error}$mask_export" \
     check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 AWS_SECRETS_ENV_MASK=false
 case_ mask-false-file-only 0 "" \
     check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_MASK=false AWS_SECRETS_ENV_OUTPUT=app.env
+# D3: auto-select-family-attempt-timeout as the official action reads it,
+# JavaScript's Number() (white space trimmed; decimal with exponent, 0x, 0o,
+# 0b, Infinity), then at least 10.
+timeout_error="${error}input 'auto-select-family-attempt-timeout' must be a number greater than or equal to 10"
+n=0
+for good in 10 1e3 0x20 0X1f 0o17 0b1010 ' 20 ' $'\t2000\n' +Infinity Infinity 10.0 1.5e1 .1e3 +.5E2 0010 10. 1e999999999999; do
+    n=$((n + 1))
+    case_ "official-timeout-good-$n" 0 "" \
+        check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 "AWS_SECRETS_ENV_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT=$good"
+done
+n=0
+for bad in 9.99 9 abc -Infinity 0x 1_000 -0x20 +0x20 0b1 1e-3 1e e3 NaN 0x1g -20 1e-999999999999 0.000 '1 0' 0b 0o8; do
+    n=$((n + 1))
+    case_ "official-timeout-bad-$n" 1 "$timeout_error" \
+        check --check -- AWS_SECRETS_ENV_SECRET_IDS=test1 "AWS_SECRETS_ENV_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT=$bad"
+done
+# D5: no secret given at all (`secret-ids: ''` cannot be told from no
+# secret-ids): the message names both styles' inputs.
+case_ no-secret-at-all 1 "${error}no secret to load: give 'secret-id' (this action's style: one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password') or 'secret-ids' (as in aws-secretsmanager-get-secrets); an empty 'secret-ids' fails here, where the official action loads nothing" \
+    check --check --
+case_ secret-ids-only-comments 1 "${error}input 'secret-ids' names no secret (only blank lines and comments): one secret name, ARN or PREFIX* per line" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=$'  \n# later\n'
+case_ secret-id-only-comments 1 "${error}input 'secret-id' names no secret (only blank lines and comments): one selector per line, e.g. 'prod/myapp' or 'DB,prod/db:password'" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=$'# later\n'
+# D4 (kept, documented): a line of only spaces in secret-ids is skipped.
+case_ official-line-of-spaces 0 "" \
+    check --check -- AWS_SECRETS_ENV_SECRET_IDS=$'test/secret\n   \nalternativeSecret'
 case_ good-inputs-check 0 "" \
     check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env
 case_ unknown-format-in-the-binary 2 "error: invalid value 'no-such-format' for '--format <FORMAT>'
