@@ -148,10 +148,17 @@ fn is_official_arn(id: &str) -> bool {
     })
 }
 
-/// JSON text the official action splits: an object (not null, not an array).
+/// JSON text the official action splits: an object (not null, not an array),
+/// read keeping each number's text as written (`1.10`, `1e3`, `-0`, 23
+/// digits), as our own style does: the official action's `JSON.stringify`
+/// forms (`1.1`, `1000`, `0`, `12345678901234567000`) are not the secret's
+/// text either (docs/action.md, "Numbers").
 fn object(text: &str) -> Option<serde_json::Map<String, Value>> {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => Some(object),
+        Ok(Value::Object(_)) => match crate::flatten::exact(text) {
+            Ok(Value::Object(object)) => Some(object),
+            _ => unreachable!("a valid JSON object reads again as one"),
+        },
         _ => None,
     }
 }

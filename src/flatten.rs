@@ -219,7 +219,7 @@ fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, V
 /// string holding its JSON text exactly as written (`1.10`, `1E3`, `-0`, 23
 /// digits; arrays without the white space between tokens), objects as
 /// objects and strings as strings.
-fn exact(text: &str) -> serde_json::Result<Value> {
+pub(crate) fn exact(text: &str) -> serde_json::Result<Value> {
     use serde_json::value::RawValue;
     // A secret's text may have white space around the object (a raw value
     // never has).

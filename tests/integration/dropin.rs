@@ -251,3 +251,36 @@ fn dry_run_of_a_no_file_run_plans_every_variable() {
         .expect_file("github_env", "")
         .run();
 }
+
+/// Issue 22 / red team L8: `--compat official` keeps each number's text, as
+/// our own style does — at the top, nested, in arrays and in a string that
+/// holds JSON (split again).
+#[test]
+fn official_numbers_keep_their_text() {
+    let secret = r#"{"P":1.10,"BIG":12345678901234567890123,"E":1e3,"NEG0":-0,"ARR":[1.50, 2E2, {"a": 1.0}],"OBJ":{"N":-1.250E-3,"M":{"K":0.5e1}},"INNER":"{\"X\": 1.0}","T":true,"NUL":null,"S":"1.10"}"#;
+    let t = Test::new().secret("nums", secret);
+    let id = t.name("nums");
+    let out = t
+        .args(["--secret-id", &format!("N,{id}"), "--compat", "official"])
+        .args(["--name-transformation", "uppercase"])
+        .args(["--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let want: BTreeMap<String, String> = [
+        ("N_P", "1.10"),
+        ("N_BIG", "12345678901234567890123"),
+        ("N_E", "1e3"),
+        ("N_NEG0", "-0"),
+        ("N_ARR", "[1.50,2E2,{\"a\":1.0}]"),
+        ("N_OBJ_N", "-1.250E-3"),
+        ("N_OBJ_M_K", "0.5e1"),
+        ("N_INNER_X", "1.0"),
+        ("N_T", "true"),
+        ("N_NUL", "null"),
+        ("N_S", "1.10"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(out.json(), want);
+}
