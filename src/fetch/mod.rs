@@ -6,6 +6,7 @@
 
 mod aws_error;
 mod reply_cap;
+mod schedule;
 mod secretsmanager;
 mod ssm;
 // What `exec --watch` (Linux only) checks.
@@ -18,16 +19,11 @@ use crate::select::{Selector, Source};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use schedule::{Scheduled, Scheduler};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-
-/// API calls in flight at once, across every request: one semaphore, whose
-/// permits are taken around each call (never held while waiting on others).
-pub(crate) const PARALLEL: usize = 8;
 
 /// What one selector needs from AWS; selectors that need the same share it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -130,17 +126,31 @@ pub(crate) async fn load_config(region: Option<String>, limits: &Limits) -> SdkC
 }
 
 /// Clients per region, sharing the one SDK configuration (and so one
-/// credential cache and one connection pool per client). Every client caps
-/// the replies it reads at [`reply_cap::REPLY_CAP`].
+/// credential cache and one connection pool per client) and one
+/// [`Scheduler`]. Every client caps the replies it reads at
+/// [`reply_cap::REPLY_CAP`].
 struct Clients {
     config: SdkConfig,
-    sm: HashMap<Option<String>, aws_sdk_secretsmanager::Client>,
-    ssm: HashMap<Option<String>, aws_sdk_ssm::Client>,
+    scheduler: Scheduler,
+    sm: HashMap<Option<String>, Scheduled<aws_sdk_secretsmanager::Client>>,
+    ssm: HashMap<Option<String>, Scheduled<aws_sdk_ssm::Client>>,
 }
 
 impl Clients {
-    fn secretsmanager(&mut self, region: Option<&String>) -> aws_sdk_secretsmanager::Client {
-        let config = &self.config;
+    fn new(config: SdkConfig) -> Clients {
+        Clients {
+            config,
+            scheduler: Scheduler::new(),
+            sm: HashMap::new(),
+            ssm: HashMap::new(),
+        }
+    }
+
+    fn secretsmanager(
+        &mut self,
+        region: Option<&String>,
+    ) -> Scheduled<aws_sdk_secretsmanager::Client> {
+        let (config, scheduler) = (&self.config, &self.scheduler);
         self.sm
             .entry(region.cloned())
             .or_insert_with(|| {
@@ -150,13 +160,13 @@ impl Clients {
                 if let Some(r) = region {
                     b = b.region(Region::new(r.clone()));
                 }
-                aws_sdk_secretsmanager::Client::from_conf(b.build())
+                scheduler.wrap(aws_sdk_secretsmanager::Client::from_conf(b.build()))
             })
             .clone()
     }
 
-    fn ssm(&mut self, region: Option<&String>) -> aws_sdk_ssm::Client {
-        let config = &self.config;
+    fn ssm(&mut self, region: Option<&String>) -> Scheduled<aws_sdk_ssm::Client> {
+        let (config, scheduler) = (&self.config, &self.scheduler);
         self.ssm
             .entry(region.cloned())
             .or_insert_with(|| {
@@ -166,7 +176,7 @@ impl Clients {
                 if let Some(r) = region {
                     b = b.region(Region::new(r.clone()));
                 }
-                aws_sdk_ssm::Client::from_conf(b.build())
+                scheduler.wrap(aws_sdk_ssm::Client::from_conf(b.build()))
             })
             .clone()
     }
@@ -177,25 +187,12 @@ impl Clients {
 #[allow(clippy::too_many_lines)]
 pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
     let default_region = config.region().map(std::string::ToString::to_string);
-    let mut clients = Clients {
-        config: config.clone(),
-        sm: HashMap::new(),
-        ssm: HashMap::new(),
-    };
-    let limit = Arc::new(Semaphore::new(PARALLEL));
+    let mut clients = Clients::new(config.clone());
     let mut tasks: JoinSet<Settled> = JoinSet::new();
-    // A task of one call (or one sequence of pages) holds a permit throughout;
-    // a wildcard task takes its own permits per call.
-    let mut spawn = |f: std::pin::Pin<Box<dyn Future<Output = _> + Send>>, permit: bool| {
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = if permit {
-                Some(limit.acquire_owned().await)
-            } else {
-                None
-            };
-            f.await
-        });
+    // Tasks cost nothing while they wait: the bound is on calls, taken by
+    // each call (`schedule`), never by a task.
+    let mut spawn = |f: std::pin::Pin<Box<dyn Future<Output = _> + Send>>| {
+        tasks.spawn(f);
     };
 
     // Batchable requests, grouped by region.
@@ -212,37 +209,26 @@ pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Res
             } => secret_ids.entry(region).or_default().push(id.clone()),
             Request::Secret { .. } => {
                 let client = clients.secretsmanager(region.as_ref());
-                spawn(
-                    Box::pin(async move {
-                        let result = secretsmanager::get_one(&client, &request, &shown).await;
-                        vec![(request, result)]
-                    }),
-                    true,
-                );
+                spawn(Box::pin(async move {
+                    let result = secretsmanager::get_one(&client, &request, &shown).await;
+                    vec![(request, result)]
+                }));
             }
             Request::SecretPrefix { ref prefix } => {
                 let client = clients.secretsmanager(region.as_ref());
                 let prefix = prefix.clone();
-                let limit = limit.clone();
-                spawn(
-                    Box::pin(async move {
-                        let result =
-                            secretsmanager::by_prefix(&client, &prefix, &shown, limit).await;
-                        vec![(request, result)]
-                    }),
-                    false,
-                );
+                spawn(Box::pin(async move {
+                    let result = secretsmanager::by_prefix(&client, &prefix, &shown).await;
+                    vec![(request, result)]
+                }));
             }
             Request::Parameter { ref name } if ssm::has_selector(name) => {
                 let client = clients.ssm(region.as_ref());
                 let name = name.clone();
-                spawn(
-                    Box::pin(async move {
-                        let result = ssm::get_one(&client, &name, &shown).await;
-                        vec![(request, result)]
-                    }),
-                    true,
-                );
+                spawn(Box::pin(async move {
+                    let result = ssm::get_one(&client, &name, &shown).await;
+                    vec![(request, result)]
+                }));
             }
             Request::Parameter { ref name } => parameter_names
                 .entry(region)
@@ -251,13 +237,10 @@ pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Res
             Request::ParameterPath { ref path } => {
                 let client = clients.ssm(region.as_ref());
                 let path = path.clone();
-                spawn(
-                    Box::pin(async move {
-                        let result = ssm::by_path(&client, &path, &shown).await;
-                        vec![(request, result)]
-                    }),
-                    true,
-                );
+                spawn(Box::pin(async move {
+                    let result = ssm::by_path(&client, &path, &shown).await;
+                    vec![(request, result)]
+                }));
             }
         }
     }
@@ -266,10 +249,9 @@ pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Res
         let shown = region.clone().unwrap_or_else(|| "none configured".into());
         for chunk in ids.chunks(secretsmanager::BATCH) {
             let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
-            spawn(
-                Box::pin(async move { secretsmanager::get_batch(&client, chunk, &shown).await }),
-                true,
-            );
+            spawn(Box::pin(async move {
+                secretsmanager::get_batch(&client, chunk, &shown).await
+            }));
         }
     }
     for (region, names) in parameter_names {
@@ -277,10 +259,9 @@ pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Res
         let shown = region.clone().unwrap_or_else(|| "none configured".into());
         for chunk in names.chunks(ssm::BATCH) {
             let (client, chunk, shown) = (client.clone(), chunk.to_vec(), shown.clone());
-            spawn(
-                Box::pin(async move { ssm::get_batch(&client, chunk, &shown).await }),
-                true,
-            );
+            spawn(Box::pin(async move {
+                ssm::get_batch(&client, chunk, &shown).await
+            }));
         }
     }
 

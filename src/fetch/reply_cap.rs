@@ -22,7 +22,8 @@
 //! metadata only; SSM values are at most 8 KiB, 10 to a reply. Real replies
 //! are far smaller still (20 secrets of 64 KiB, base64, ≈ 1.3 MiB).
 //! [`REPLY_CAP`] is 16 MiB, twice the worst legitimate reply; with
-//! [`super::PARALLEL`] calls in flight, a hostile endpoint can make us hold at
+//! [`super::schedule::PARALLEL`] calls in flight (every call, fallback and
+//! version checks included, passes through `schedule`), a hostile endpoint can make us hold at
 //! most 8 × 16 MiB of reply bodies at once, where nothing bounded it before.
 
 use aws_smithy_runtime_api::box_error::BoxError;

@@ -4,15 +4,15 @@
 
 use super::Request;
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
+use super::schedule::Scheduled;
 use crate::error::Error;
 use crate::secret::Item;
 use crate::secret::{Secret, SecretBytes};
-use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::primitives::Blob;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretValueEntry};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+type Client = Scheduled<aws_sdk_secretsmanager::Client>;
 
 /// Ids per `BatchGetSecretValue` call (the API's limit).
 pub(super) const BATCH: usize = 20;
@@ -74,11 +74,13 @@ pub(super) async fn get_one(
         unreachable!("get_one takes secret requests");
     };
     let out = client
-        .get_secret_value()
-        .secret_id(id)
-        .set_version_stage(version_stage.clone())
-        .set_version_id(version_id.clone())
-        .send()
+        .call(|c| {
+            c.get_secret_value()
+                .secret_id(id)
+                .set_version_stage(version_stage.clone())
+                .set_version_id(version_id.clone())
+                .send()
+        })
         .await
         .map_err(|e| {
             from_sdk(
@@ -121,9 +123,11 @@ fn plain(id: &str) -> Request {
 /// its value, its entry in the reply's `Errors`, or an error of its own.
 pub(super) async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
     let reply = client
-        .batch_get_secret_value()
-        .set_secret_id_list(Some(ids.clone()))
-        .send()
+        .call(|c| {
+            c.batch_get_secret_value()
+                .set_secret_id_list(Some(ids.clone()))
+                .send()
+        })
         .await;
     let out = match reply {
         Ok(out) => out,
@@ -177,7 +181,7 @@ pub(super) async fn get_batch(client: &Client, ids: Vec<String>, region: &str) -
         .collect()
 }
 
-/// `GetSecretValue` for each id, in parallel.
+/// `GetSecretValue` for each id, in parallel within the run's bound.
 async fn get_each(client: &Client, ids: Vec<String>, region: &str) -> super::Settled {
     let mut tasks = JoinSet::new();
     for id in ids {
@@ -206,7 +210,6 @@ pub(super) async fn by_prefix(
     client: &Client,
     prefix: &str,
     region: &str,
-    limit: Arc<Semaphore>,
 ) -> Result<Vec<Item>, Error> {
     let ctx = Ctx {
         what: format!("secrets `{prefix}*`"),
@@ -222,16 +225,16 @@ pub(super) async fn by_prefix(
     let mut batches: JoinSet<super::Settled> = JoinSet::new();
     let mut token: Option<String> = None;
     loop {
-        let permit = limit.clone().acquire_owned().await;
         let out = client
-            .list_secrets()
-            .filters(filter.clone())
-            .max_results(LIST_PAGE)
-            .set_next_token(token.take())
-            .send()
+            .call(|c| {
+                c.list_secrets()
+                    .filters(filter.clone())
+                    .max_results(LIST_PAGE)
+                    .set_next_token(token.take())
+                    .send()
+            })
             .await
             .map_err(|e| from_sdk(&e, &ctx))?;
-        drop(permit);
         // The name filter may match more loosely than a prefix: check.
         let names: Vec<String> = out
             .secret_list()
@@ -242,11 +245,7 @@ pub(super) async fn by_prefix(
             .collect();
         for chunk in names.chunks(BATCH) {
             let (client, chunk, region) = (client.clone(), chunk.to_vec(), region.to_string());
-            let limit = limit.clone();
-            batches.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                get_batch(&client, chunk, &region).await
-            });
+            batches.spawn(async move { get_batch(&client, chunk, &region).await });
         }
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),

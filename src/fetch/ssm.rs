@@ -3,13 +3,15 @@
 
 use super::Request;
 use super::aws_error::{Ctx, Service, from_code, from_sdk};
+use super::schedule::Scheduled;
 use crate::error::Error;
 use crate::secret::{Item, Secret};
-use aws_sdk_ssm::Client;
 use aws_sdk_ssm::config::http::HttpResponse;
 use aws_sdk_ssm::error::SdkError;
 use aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathError;
 use aws_sdk_ssm::types::Parameter;
+
+pub(super) type Client = Scheduled<aws_sdk_ssm::Client>;
 
 /// Names per `GetParameters` call (the API's limit).
 pub(super) const BATCH: usize = 10;
@@ -51,10 +53,7 @@ pub(super) fn has_selector(name: &str) -> bool {
 /// One `GetParameter`, for a name with a version or label selector.
 pub(super) async fn get_one(client: &Client, name: &str, region: &str) -> Result<Vec<Item>, Error> {
     let out = client
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
+        .call(|c| c.get_parameter().name(name).with_decryption(true).send())
         .await
         .map_err(|e| from_sdk(&e, &ctx(format!("parameter `{name}`"), name, region)))?;
     let p = out.parameter().ok_or_else(|| Error::Aws {
@@ -73,10 +72,12 @@ pub(super) async fn get_batch(client: &Client, names: Vec<String>, region: &str)
     };
     let what = |name: &str| format!("parameter `{name}`");
     let out = match client
-        .get_parameters()
-        .set_names(Some(names.clone()))
-        .with_decryption(true)
-        .send()
+        .call(|c| {
+            c.get_parameters()
+                .set_names(Some(names.clone()))
+                .with_decryption(true)
+                .send()
+        })
         .await
     {
         Ok(out) => out,
@@ -122,13 +123,15 @@ pub(super) async fn under_path(
     let mut token: Option<String> = None;
     loop {
         let out = client
-            .get_parameters_by_path()
-            .path(path)
-            .recursive(true)
-            .with_decryption(decrypt)
-            .max_results(i32::try_from(BATCH).expect("a small page size"))
-            .set_next_token(token.take())
-            .send()
+            .call(|c| {
+                c.get_parameters_by_path()
+                    .path(path)
+                    .recursive(true)
+                    .with_decryption(decrypt)
+                    .max_results(i32::try_from(BATCH).expect("a small page size"))
+                    .set_next_token(token.take())
+                    .send()
+            })
             .await?;
         found.extend_from_slice(out.parameters());
         match out.next_token() {

@@ -7,13 +7,12 @@
 //! SSM version number cannot move and costs nothing.
 
 use super::aws_error::{Ctx, Service, from_sdk};
-use super::{Clients, Limits, PARALLEL, Request, load_config, ssm};
+use super::schedule::Scheduled;
+use super::{Clients, Limits, Request, load_config, ssm};
 use crate::error::Error;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Where the selected values are: `WHAT → VERSION`, one entry per secret or
@@ -38,11 +37,7 @@ impl Checker {
     pub(crate) async fn new(region: Option<String>, limits: Limits) -> Checker {
         let config = load_config(region, &limits).await;
         Checker {
-            clients: Clients {
-                config,
-                sm: HashMap::new(),
-                ssm: HashMap::new(),
-            },
+            clients: Clients::new(config),
             limits,
         }
     }
@@ -64,14 +59,10 @@ impl Checker {
             .config
             .region()
             .map(std::string::ToString::to_string);
-        let limit = Arc::new(Semaphore::new(PARALLEL));
         let mut tasks: JoinSet<Found> = JoinSet::new();
+        // The bound is taken by each call (`schedule`), never by a task.
         let mut spawn = |f: Pin<Box<dyn Future<Output = Found> + Send>>| {
-            let limit = limit.clone();
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                f.await
-            });
+            tasks.spawn(f);
         };
         let mut names: HashMap<Option<String>, Vec<String>> = HashMap::new();
         for request in requests {
@@ -169,14 +160,17 @@ fn at_stage(map: Option<&HashMap<String, Vec<String>>>, stage: &str) -> String {
 
 /// One `DescribeSecret`: the version id at the selected stage.
 async fn describe(
-    client: &aws_sdk_secretsmanager::Client,
+    client: &Scheduled<aws_sdk_secretsmanager::Client>,
     id: &str,
     stage: Option<&str>,
     region: &str,
 ) -> Found {
     let stage = stage.unwrap_or("AWSCURRENT");
     let what = format!("secret `{id}` at stage `{stage}`");
-    let version = match client.describe_secret().secret_id(id).send().await {
+    let version = match client
+        .call(|c| c.describe_secret().secret_id(id).send())
+        .await
+    {
         Ok(out) => at_stage(out.version_ids_to_stages(), stage),
         Err(e) => match from_sdk(
             &e,
@@ -202,7 +196,11 @@ async fn describe(
 /// Every `ListSecrets` page of a wildcard: each match's current version.
 /// (`ListSecrets` is eventually consistent: AWS may show a change a few
 /// minutes late.)
-async fn list(client: &aws_sdk_secretsmanager::Client, prefix: &str, region: &str) -> Found {
+async fn list(
+    client: &Scheduled<aws_sdk_secretsmanager::Client>,
+    prefix: &str,
+    region: &str,
+) -> Found {
     let filter = aws_sdk_secretsmanager::types::Filter::builder()
         .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
         .values(prefix)
@@ -212,11 +210,13 @@ async fn list(client: &aws_sdk_secretsmanager::Client, prefix: &str, region: &st
     let mut token: Option<String> = None;
     loop {
         let out = client
-            .list_secrets()
-            .filters(filter.clone())
-            .max_results(100)
-            .set_next_token(token.take())
-            .send()
+            .call(|c| {
+                c.list_secrets()
+                    .filters(filter.clone())
+                    .max_results(100)
+                    .set_next_token(token.take())
+                    .send()
+            })
             .await
             .map_err(|e| {
                 needs(
@@ -247,12 +247,14 @@ const SSM_ACTIONS: &str =
     "`ssm:GetParameters` on it (`ssm:GetParametersByPath` for a path) to watch it for changes";
 
 /// Up to 10 names in one `GetParameters`, not decrypted: each one's version.
-async fn parameters(client: &aws_sdk_ssm::Client, names: &[String], region: &str) -> Found {
+async fn parameters(client: &ssm::Client, names: &[String], region: &str) -> Found {
     let out = client
-        .get_parameters()
-        .set_names(Some(names.to_vec()))
-        .with_decryption(false)
-        .send()
+        .call(|c| {
+            c.get_parameters()
+                .set_names(Some(names.to_vec()))
+                .with_decryption(false)
+                .send()
+        })
         .await
         .map_err(|e| {
             let what = format!("parameter `{}`", names[0]);
@@ -275,13 +277,10 @@ async fn parameters(client: &aws_sdk_ssm::Client, names: &[String], region: &str
 }
 
 /// One `GetParameter` of `NAME:label`, not decrypted: the version the label is on.
-async fn labelled(client: &aws_sdk_ssm::Client, name: &str, region: &str) -> Found {
+async fn labelled(client: &ssm::Client, name: &str, region: &str) -> Found {
     let what = format!("parameter `{name}`");
     let version = match client
-        .get_parameter()
-        .name(name)
-        .with_decryption(false)
-        .send()
+        .call(|c| c.get_parameter().name(name).with_decryption(false).send())
         .await
     {
         Ok(out) => out
@@ -297,7 +296,7 @@ async fn labelled(client: &aws_sdk_ssm::Client, name: &str, region: &str) -> Fou
 
 /// Every page of a recursive `GetParametersByPath`, not decrypted: each
 /// parameter's version.
-async fn path_versions(client: &aws_sdk_ssm::Client, path: &str, region: &str) -> Found {
+async fn path_versions(client: &ssm::Client, path: &str, region: &str) -> Found {
     let what = format!("parameters under `{path}`");
     let parameters = ssm::under_path(client, path, false).await.map_err(|e| {
         needs(

@@ -19,8 +19,14 @@ Modes:
             200 that declares Content-Length 1 TiB, then streams its body the
             same way until the client closes
 
+`--only ACTION` faults only the requests for that API action (the last part
+of `X-Amz-Target`, e.g. BatchGetSecretValue) and passes every other through;
+`--delay-ms MS` holds every request that long before answering it, so that
+calls overlap as they do against a distant endpoint.
+
 `GET /__stats` is answered by the proxy itself (never forwarded, never counted)
-with JSON counters: requests, faults, passed_through, connections, errors.
+with JSON counters: requests, faults, passed_through, connections, errors,
+in_flight and max_in_flight (API requests read and not yet answered).
 
 Once listening it prints exactly one line, `PORT <n>`, on stdout. It exits
 with status 0 on SIGTERM/SIGINT and when its stdin reaches end of file (so a
@@ -80,11 +86,16 @@ def aws_error(status: str, error_type: str, message: str, keep_alive: bool) -> b
 
 
 class Proxy:
-    def __init__(self, upstream: tuple[str, int], mode: str, count: int, message: str) -> None:
+    def __init__(self, upstream: tuple[str, int], mode: str, count: int, message: str,
+                 only: str | None = None, delay: float = 0.0) -> None:
         self.upstream = upstream
         self.mode = mode
         self.count = count
         self.message = message
+        self.only = only
+        self.delay = delay
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests = 0
         self.faults = 0
         self.passed_through = 0
@@ -104,6 +115,8 @@ class Proxy:
             "errors": self.errors,
             "streamed": self.streamed,
             "calls": self.calls[-1000:],
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
         }
 
     async def control(self, method: str, path: str, writer: asyncio.StreamWriter, keep_alive: bool) -> None:
@@ -157,47 +170,13 @@ class Proxy:
 
                 self.requests += 1
                 target_name = header(req.headers, "x-amz-target") or f"{req.method} {path}"
-                if self.faults < self.count:
-                    self.faults += 1
-                    self.calls.append(f"F:{target_name}")
-                    if self.mode == "drop":
-                        break  # close without a word
-                    if self.mode == "hang":
-                        # Never answer; discard whatever comes until the client gives up.
-                        while await reader.read(65536):
-                            pass
-                        break
-                    if self.mode in ("huge", "huge-length"):
-                        await self.stream_huge(writer)
-                        break
-                    if self.mode == "throttle":
-                        out = aws_error("400 Bad Request", "ThrottlingException", "Rate exceeded", keep_alive)
-                    elif self.mode == "error500":
-                        out = aws_error("500 Internal Server Error", "InternalServiceError", "internal error", keep_alive)
-                    elif self.mode == "forbidden":
-                        html = b"<html><body>403 Forbidden</body></html>"
-                        out = response("403 Forbidden", [("Content-Type", "text/html")], html, keep_alive)
-                    else:  # message
-                        out = aws_error("400 Bad Request", "AccessDeniedException", self.message, keep_alive)
-                    writer.write(out)
-                    await writer.drain()
-                    if not keep_alive:
-                        break
-                    continue
-
-                self.passed_through += 1
-                self.calls.append(target_name)
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
                 try:
-                    rstart, rheaders, rbody = await upstream.exchange(req.forward(), req.method)
-                except CONNECTION_ERRORS as e:
-                    self.errors += 1
-                    log(f"upstream error: {e!r}")
-                    writer.write(aws_error("502 Bad Gateway", "ProxyUpstreamError", f"fault_proxy: upstream: {e!r}", False))
-                    await writer.drain()
-                    break
-                writer.write(framed(rstart, rheaders, rbody, keep_alive=keep_alive))
-                await writer.drain()
-                if not keep_alive:
+                    done = await self.answer(req, reader, writer, target_name, upstream, keep_alive)
+                finally:
+                    self.in_flight -= 1
+                if done:
                     break
         except CONNECTION_ERRORS as e:
             self.errors += 1
@@ -205,6 +184,52 @@ class Proxy:
         finally:
             await upstream.close()
             await close_writer(writer)
+
+    async def answer(self, req, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     target_name: str, upstream: Upstream, keep_alive: bool) -> bool:
+        """Answers one API request; True when the connection is to be closed."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        action = target_name.rsplit(".", 1)[-1]
+        if self.faults < self.count and self.only in (None, action):
+            self.faults += 1
+            self.calls.append(f"F:{target_name}")
+            if self.mode == "drop":
+                return True  # close without a word
+            if self.mode == "hang":
+                # Never answer; discard whatever comes until the client gives up.
+                while await reader.read(65536):
+                    pass
+                return True
+            if self.mode in ("huge", "huge-length"):
+                await self.stream_huge(writer)
+                return True
+            if self.mode == "throttle":
+                out = aws_error("400 Bad Request", "ThrottlingException", "Rate exceeded", keep_alive)
+            elif self.mode == "error500":
+                out = aws_error("500 Internal Server Error", "InternalServiceError", "internal error", keep_alive)
+            elif self.mode == "forbidden":
+                html = b"<html><body>403 Forbidden</body></html>"
+                out = response("403 Forbidden", [("Content-Type", "text/html")], html, keep_alive)
+            else:  # message
+                out = aws_error("400 Bad Request", "AccessDeniedException", self.message, keep_alive)
+            writer.write(out)
+            await writer.drain()
+            return not keep_alive
+
+        self.passed_through += 1
+        self.calls.append(target_name)
+        try:
+            rstart, rheaders, rbody = await upstream.exchange(req.forward(), req.method)
+        except CONNECTION_ERRORS as e:
+            self.errors += 1
+            log(f"upstream error: {e!r}")
+            writer.write(aws_error("502 Bad Gateway", "ProxyUpstreamError", f"fault_proxy: upstream: {e!r}", False))
+            await writer.drain()
+            return True
+        writer.write(framed(rstart, rheaders, rbody, keep_alive=keep_alive))
+        await writer.drain()
+        return not keep_alive
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -231,6 +256,8 @@ async def main() -> int:
     ap.add_argument("--mode", required=True, choices=MODES)
     ap.add_argument("--count", type=int, default=1, help="how many requests get the fault (default 1)")
     ap.add_argument("--message", default="access denied", help="the error message of --mode message")
+    ap.add_argument("--only", help="fault only requests for this API action (e.g. BatchGetSecretValue)")
+    ap.add_argument("--delay-ms", type=float, default=0.0, help="hold every API request this long")
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1; 0 picks a free one")
     ap.add_argument("--no-stdin-watch", action="store_true", help="do not exit when stdin reaches EOF")
     args = ap.parse_args()
@@ -245,7 +272,8 @@ async def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    proxy = Proxy((up.hostname, up.port), args.mode, args.count, args.message)
+    proxy = Proxy((up.hostname, up.port), args.mode, args.count, args.message,
+                  args.only, args.delay_ms / 1000)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=MAX_HEADER_BYTES, backlog=128)
     port = server.sockets[0].getsockname()[1]
     sys.stdout.write(f"PORT {port}\n")

@@ -21,13 +21,20 @@ impl Proxy {
 
     /// On `port` (0: a free one), e.g. again where a stopped proxy was.
     pub(crate) fn start_on(mode: &str, count: u32, message: Option<&str>, port: u16) -> Proxy {
+        let mut extra = vec!["--port".to_string(), port.to_string()];
+        if let Some(m) = message {
+            extra.extend(["--message".to_string(), m.to_string()]);
+        }
+        Proxy::start_with(mode, count, &extra)
+    }
+
+    /// With more of `fault_proxy.py`'s options (`--only ACTION`, `--delay-ms MS`).
+    pub(crate) fn start_with(mode: &str, count: u32, extra: &[String]) -> Proxy {
         let mut cmd = Command::new(python());
         cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
             .args(["--upstream", &moto().endpoint, "--mode", mode])
-            .args(["--count", &count.to_string(), "--port", &port.to_string()]);
-        if let Some(m) = message {
-            cmd.args(["--message", m]);
-        }
+            .args(["--count", &count.to_string()])
+            .args(extra);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -76,6 +83,66 @@ impl Drop for Proxy {
 
 fn through(proxy: &Proxy, t: Test) -> Test {
     t.env("AWS_ENDPOINT_URL", &proxy.endpoint)
+}
+
+/// The bound on AWS calls in flight that README and CHANGELOG promise.
+const IN_FLIGHT: u64 = 8;
+
+#[test]
+fn a_denied_batch_falls_back_one_by_one_within_the_bound() {
+    // BatchGetSecretValue is an account-level action that an SCP, a VPC
+    // endpoint policy or a resource-scoped grant denies silently; each batch
+    // of 20 then falls back to one GetSecretValue per id. Every call is held
+    // 100 ms at the proxy, so unbounded calls would all overlap there.
+    let n = 60;
+    let mut t = Test::new();
+    for i in 0..n {
+        t = t.secret(
+            &format!("s{i:02}"),
+            &format!(r#"{{"K{i:02}":"fallback-value-{i:02}"}}"#),
+        );
+    }
+    let proxy = Proxy::start_with(
+        "message",
+        1000,
+        &["--only", "BatchGetSecretValue", "--delay-ms", "100"].map(String::from),
+    );
+    let mut t = through(&proxy, t).args(["--mask", "never"]);
+    for i in 0..n {
+        t = t.select(&format!("s{i:02}"));
+    }
+    let mut expected = String::new();
+    for i in 0..n {
+        use std::fmt::Write as _;
+        writeln!(expected, "K{i:02}='fallback-value-{i:02}'").unwrap();
+    }
+    let names: Vec<String> = (0..n).map(|i| format!("K{i:02}")).collect();
+    t.expect_file("app.env", expected)
+        .stderr(format!(
+            "aws-secrets-env: wrote {n} variables from {n} selectors to [dir]/app.env (dotenv): {}\n",
+            names.join(", ")
+        ))
+        .run();
+    let stats = proxy.stats();
+    let calls: Vec<&str> = stats["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let count = |call: &str| calls.iter().filter(|c| **c == call).count();
+    assert_eq!(
+        count("F:secretsmanager.BatchGetSecretValue"),
+        3,
+        "{calls:?}"
+    );
+    assert_eq!(count("secretsmanager.GetSecretValue"), n, "{calls:?}");
+    assert_eq!(calls.len(), 3 + n, "{calls:?}");
+    let most = stats["max_in_flight"].as_u64().unwrap();
+    assert!(
+        (1..=IN_FLIGHT).contains(&most),
+        "{most} calls in flight at once, against a bound of {IN_FLIGHT}"
+    );
 }
 
 #[test]
