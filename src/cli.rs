@@ -324,7 +324,8 @@ mod tests {
 
 /// The README's option tables of `write` and `exec --watch`, and the flags the
 /// `exec` section names, are checked against these definitions, so the
-/// documentation cannot drift from the CLI.
+/// documentation cannot drift from the CLI; so are its install facts (release
+/// targets, minimum Rust version) and the action's inputs.
 #[cfg(test)]
 mod readme {
     use super::*;
@@ -462,6 +463,73 @@ mod readme {
                 exec.get_arguments()
                     .any(|a| a.get_long().is_some_and(|l| flag == &format!("--{l}"))),
                 "README documents {flag}, which exec does not define"
+            );
+        }
+    }
+
+    /// Every release target of `dist/manifest.json` is in the README's
+    /// platform table, and the minimum Rust version is `Cargo.toml`'s.
+    #[test]
+    fn install_section_matches_the_manifest_and_cargo_toml() {
+        let manifest: serde_json::Value =
+            serde_json::from_str(include_str!("../dist/manifest.json")).unwrap();
+        let targets = manifest["assets"].as_object().unwrap();
+        assert!(!targets.is_empty(), "dist/manifest.json lists no targets");
+        let platforms = section("### Supported platforms");
+        for target in targets.keys() {
+            assert!(
+                platforms.contains(&format!("`{target}`")),
+                "README's supported platforms lack {target}"
+            );
+        }
+        let msrv = include_str!("../Cargo.toml")
+            .lines()
+            .find_map(|l| l.strip_prefix("rust-version = "))
+            .expect("Cargo.toml has a rust-version")
+            .trim_matches('"');
+        assert!(
+            section("### Minimum Rust version").contains(&format!("Rust **{msrv}**")),
+            "README's minimum Rust version is not {msrv}"
+        );
+    }
+
+    /// Every input of `action.yml` is named in the README's table of inputs,
+    /// and the table names no input the action lacks.
+    #[test]
+    fn action_inputs_are_all_in_the_readme() {
+        let action = include_str!("../action.yml");
+        let inputs: Vec<&str> = action
+            .split("\ninputs:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\noutputs:\n").next())
+            .expect("action.yml has inputs: then outputs:")
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+            .filter(|name| !name.starts_with(' '))
+            .collect();
+        assert!(!inputs.is_empty());
+        let table = section("## GitHub Action")
+            .lines()
+            .skip_while(|l| !l.starts_with("| what to load"))
+            .take_while(|l| l.starts_with('|'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for input in &inputs {
+            assert!(
+                table.contains(&format!("`{input}`")),
+                "README's action inputs lack `{input}`"
+            );
+        }
+        let named: Vec<&str> = table
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+            .collect();
+        for name in named {
+            assert!(
+                inputs.contains(&name),
+                "README names an action input `{name}` that action.yml lacks"
             );
         }
     }
