@@ -153,7 +153,10 @@ fn is_official_arn(id: &str) -> bool {
 /// digits), as our own style does: the official action's `JSON.stringify`
 /// forms (`1.1`, `1000`, `0`, `12345678901234567000`) are not the secret's
 /// text either (docs/action.md, "Numbers").
+/// Unlike the official `JSON.parse`, a byte order mark or Unicode white
+/// space (NBSP) around the object does not keep it whole (red team L10).
 fn object(text: &str) -> Option<serde_json::Map<String, Value>> {
+    let text = crate::flatten::json_text(text);
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(_)) => match crate::flatten::exact(text) {
             Ok(Value::Object(object)) => Some(object),

@@ -176,17 +176,11 @@ fn whole_secret(
     let object = match opts.parse_json {
         // Text that starts like an object must be one: a stray comma must
         // not turn a whole JSON secret into a single variable.
-        ParseJson::Auto
-            if text
-                .trim_start_matches([' ', '\t', '\n', '\r'])
-                .starts_with('{') =>
-        {
-            Some(parse_object(
-                id,
-                text,
-                "it starts with `{` (`--parse-json never` keeps it whole)",
-            )?)
-        }
+        ParseJson::Auto if looks_like_object(text) => Some(parse_object(
+            id,
+            text,
+            "it starts with `{` and ends with `}` (`--parse-json never` keeps it whole)",
+        )?),
         ParseJson::Always => Some(parse_object(id, text, "--parse-json always requires one")?),
         ParseJson::Never | ParseJson::Auto => None,
     };
@@ -196,7 +190,38 @@ fn whole_secret(
     }
 }
 
+/// White space around a secret's text: Unicode's (NBSP, U+2028…) and a
+/// byte order mark, which editors on Windows save in front of JSON.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Whether `--parse-json auto` must read `text` as a JSON object: inside
+/// white space ([`is_space`]) it starts with `{` followed by `"` or `}`, and
+/// ends with `}`. A generated password that merely starts with `{` (1 in 94)
+/// is text; a console edit's stray comma (`{"a":1,}`) is still an error.
+fn looks_like_object(text: &str) -> bool {
+    let text = text.trim_matches(is_space);
+    text.strip_prefix('{').is_some_and(|body| {
+        text.ends_with('}') && body.trim_start_matches(is_space).starts_with(['"', '}'])
+    })
+}
+
+/// `text` without the white space around it when that holds more than JSON's
+/// own (space, tab, LF, CR), which the JSON parser would refuse; else as it
+/// is, so a parse error's line and column count from the secret's start.
+pub(crate) fn json_text(text: &str) -> &str {
+    let json_space = [' ', '\t', '\n', '\r'];
+    let trimmed = text.trim_matches(is_space);
+    if trimmed.len() == text.trim_matches(json_space).len() {
+        text
+    } else {
+        trimmed
+    }
+}
+
 fn parse_object(id: &str, text: &str, why: &'static str) -> Result<Map<String, Value>, Error> {
+    let text = json_text(text);
     let not_object = |detail: String| Error::NotJsonObject {
         id: id.to_string(),
         detail,

@@ -19,6 +19,10 @@ mod load;
 #[cfg(feature = "aws")]
 mod mask;
 pub mod names;
+/// Seeded generated passwords for the unit tests (shared with tests/).
+#[cfg(test)]
+#[path = "../tests/common/passwords.rs"]
+mod passwords;
 pub mod render;
 pub mod secret;
 pub mod select;

@@ -285,3 +285,20 @@ fn official_arns() {
         "arn:aws-us-gov:secretsmanager:r:123456789012:secret:x"
     ));
 }
+
+/// Red team L10: JSON behind a byte order mark or NBSP is split (the
+/// official `JSON.parse` would keep it whole: docs/action.md row), and a
+/// password starting with `{` stays whole, as in the official action.
+#[test]
+fn json_behind_a_bom_is_split_a_braced_password_kept() {
+    for text in ["\u{feff}{\"k\":\"v\"}", "\u{a0}{\"k\":\"v\"}\u{a0}\n"] {
+        assert_eq!(
+            vars("app", &[item("app", text)], true, Uppercase),
+            p(&[("APP_K", "v")])
+        );
+    }
+    assert_eq!(
+        vars("app", &[item("app", "{\"k\":1,}")], true, Uppercase),
+        p(&[("APP", "{\"k\":1,}")])
+    );
+}

@@ -209,3 +209,62 @@ fn white_space_around_a_json_object_is_fine() {
     let object = parse_object("s", " {\"n\": 1.10}", "test").unwrap();
     assert_eq!(object["n"], Value::String("1.10".into()));
 }
+
+/// Issue 22: under `auto`, a plaintext password that starts with `{` is
+/// text, not a broken JSON object (1 generated password in 94 starts so).
+#[test]
+fn generated_passwords_that_start_with_a_brace_are_text() {
+    let passwords = crate::passwords::Seeded::new(94).passwords(3000, 32);
+    let braced: Vec<&String> = passwords.iter().filter(|p| p.starts_with('{')).collect();
+    assert!(braced.len() >= 20, "only {} start with `{{`", braced.len());
+    for (i, pw) in passwords
+        .iter()
+        .chain(["{abc}".to_string(), "{".to_string()].iter())
+        .enumerate()
+    {
+        let got = run("app", "app", pw, ParseJson::Auto).map(pairs);
+        assert!(
+            got.ok() == Some(p(&[("app", pw)])),
+            "password {i} was not text"
+        );
+    }
+}
+
+/// Text that looks like an object (`{`, then `"` or `}`, and a final `}`)
+/// must be one under `auto`: a stray comma still fails.
+#[test]
+fn what_looks_like_an_object_must_be_one() {
+    for text in [
+        r#"{"a":1,}"#,
+        r#"{ "a" 1}"#,
+        "{ }  x}",
+        "\u{feff}{\"a\":1,}",
+    ] {
+        assert!(
+            matches!(
+                run("app", "app", text, ParseJson::Auto),
+                Err(Error::NotJsonObject { .. })
+            ),
+            "{text:?}"
+        );
+    }
+}
+
+/// Red team L10: JSON behind a BOM or Unicode white space (NBSP, U+2028…) is
+/// read as JSON, never kept silently as one variable.
+#[test]
+fn json_behind_a_bom_or_unicode_space_is_json() {
+    for text in [
+        "\u{feff}{\"DB_PASSWORD\":\"bom-pw\"}",
+        "\u{a0}{\"DB_PASSWORD\":\"bom-pw\"}\u{a0}",
+        "\u{feff}\u{2028} {\"DB_PASSWORD\":\"bom-pw\"}\r\n",
+    ] {
+        for mode in [ParseJson::Auto, ParseJson::Always] {
+            assert_eq!(
+                pairs(run("app", "app", text, mode).unwrap()),
+                p(&[("DB_PASSWORD", "bom-pw")]),
+                "{text:?}"
+            );
+        }
+    }
+}

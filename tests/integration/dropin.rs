@@ -3,50 +3,11 @@
 //! JSON — pass every mode that writes no file, and reach a later step exactly
 //! as the runner hands them over.
 
+use crate::passwords::Seeded;
 use crate::support::{Test, python};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-/// A seeded generator (splitmix64), so a failure names a value again.
-pub(crate) struct Seeded(u64);
-
-impl Seeded {
-    pub(crate) fn new(seed: u64) -> Seeded {
-        Seeded(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// A password as Secrets Manager's `GetRandomPassword` makes one with
-    /// its defaults: `len` characters of letters, digits and
-    /// ``!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~``, each kind present.
-    pub(crate) fn password(&mut self, len: usize) -> String {
-        const KINDS: [&str; 4] = [
-            "abcdefghijklmnopqrstuvwxyz",
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            "0123456789",
-            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
-        ];
-        let all: Vec<char> = KINDS.concat().chars().collect();
-        loop {
-            let pw: String = (0..len).map(|_| all[self.below(all.len())]).collect();
-            if KINDS.iter().all(|k| pw.contains(|c| k.contains(c))) {
-                return pw;
-            }
-        }
-    }
-}
 
 const PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n\
@@ -278,6 +239,36 @@ fn official_numbers_keep_their_text() {
         ("N_T", "true"),
         ("N_NUL", "null"),
         ("N_S", "1.10"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(out.json(), want);
+}
+
+/// Issue 22 / red team L10: under `--parse-json auto`, a password that
+/// starts with `{` is one variable, and JSON behind a byte order mark or an
+/// NBSP gives its keys (never one variable holding the whole JSON).
+#[test]
+fn braced_passwords_are_text_and_json_behind_a_bom_is_json() {
+    let t = Test::new()
+        .secret("pw", "{'y!4HJQtk;$Ga]\"ey6sI$\"&/7'UXpPX")
+        .secret(
+            "bom",
+            "\u{feff}{\"DB_PASSWORD\":\"bom-pw-123\",\"DB_USER\":\"app\"}",
+        )
+        .secret("nbsp", "\u{a0}{\"API_KEY\":\"nbsp-pw-123\"}");
+    let (pw, bom, nbsp) = (t.name("pw"), t.name("bom"), t.name("nbsp"));
+    let out = t
+        .args(["--secret-id", &format!("PW,{pw}"), "--secret-id", &bom])
+        .args(["--secret-id", &nbsp, "--format", "json", "--output", "-"])
+        .run()
+        .success();
+    let want: BTreeMap<String, String> = [
+        ("PW", "{'y!4HJQtk;$Ga]\"ey6sI$\"&/7'UXpPX"),
+        ("DB_PASSWORD", "bom-pw-123"),
+        ("DB_USER", "app"),
+        ("API_KEY", "nbsp-pw-123"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

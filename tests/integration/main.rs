@@ -14,6 +14,8 @@ mod hardening;
 mod leaks;
 mod logs;
 mod messages;
+#[path = "../common/passwords.rs"]
+mod passwords;
 mod support;
 mod takeover;
 #[cfg(target_os = "linux")]

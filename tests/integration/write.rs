@@ -847,7 +847,8 @@ fn malformed_json_object_is_an_error_naming_secret_and_position() {
             .status(1)
             .stderr(format!(
                 "aws-secrets-env: error: secret `[test]-{name}` is not a JSON object (not valid \
-                 JSON: {why}), but it starts with `{{` (`--parse-json never` keeps it whole)\n"
+                 JSON: {why}), but it starts with `{{` and ends with `}}` (`--parse-json never` keeps \
+                 it whole)\n"
             ))
             .expect_no_file("app.env")
             .run()
