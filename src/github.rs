@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Escapes workflow-command data: `%` first, then CR and LF.
 pub(crate) fn escape_data(text: &str) -> String {
@@ -30,24 +30,34 @@ pub(crate) fn delimiter() -> String {
     format!("ghadelimiter_{:016x}{:016x}", half(), half())
 }
 
-/// Set when standard output carries the data (`--output -`).
-static DATA_ON_STDOUT: AtomicBool = AtomicBool::new(false);
+/// Where workflow commands go: [`STDOUT`], [`STDERR`] or [`NOWHERE`].
+static ROUTE: AtomicU8 = AtomicU8::new(STDOUT);
+const STDOUT: u8 = 0;
+const STDERR: u8 = 1;
+const NOWHERE: u8 = 2;
 
-/// Standard output is the data from now on: workflow commands go to standard
-/// error, which the runner parses for them too, so a redirected or piped
-/// stdout holds nothing but the data.
+/// Standard output is the data from now on (`--output -`, `/dev/stdout`,
+/// any path that is the same file as fd 1): workflow commands go to
+/// standard error, which the runner parses for them too, so a redirected or
+/// piped stdout holds nothing but the data.
 pub(crate) fn data_on_stdout() {
-    DATA_ON_STDOUT.store(true, Ordering::SeqCst);
+    ROUTE.store(STDERR, Ordering::SeqCst);
+}
+
+/// Both standard streams are the data: no workflow command is printed at
+/// all (the run is refused).
+pub(crate) fn no_command_stream() {
+    ROUTE.store(NOWHERE, Ordering::SeqCst);
 }
 
 /// The stream for workflow commands (masks, annotations): standard output,
 /// where the runner sees them in order with what the step prints next, unless
 /// standard output carries the data.
 pub(crate) fn commands() -> Box<dyn Write> {
-    if DATA_ON_STDOUT.load(Ordering::SeqCst) {
-        Box::new(std::io::stderr().lock())
-    } else {
-        Box::new(std::io::stdout().lock())
+    match ROUTE.load(Ordering::SeqCst) {
+        STDOUT => Box::new(std::io::stdout().lock()),
+        STDERR => Box::new(std::io::stderr().lock()),
+        _ => Box::new(std::io::sink()),
     }
 }
 

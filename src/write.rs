@@ -371,6 +371,29 @@ pub(crate) fn payloads(
     commit_all(prepare_payloads(variables, &options)?)
 }
 
+/// True when writing to `path` writes to standard output: `-`, a stream
+/// path naming descriptor 1 (`/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/1`), or any path that is the same file as descriptor 1
+/// (a link to one of those, the file stdout is redirected to).
+pub(crate) fn is_stdout(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return true;
+    }
+    #[cfg(unix)]
+    return unix::same_file_as_fd(path, 1);
+    #[cfg(not(unix))]
+    false
+}
+
+/// True when standard output and standard error are open on the same
+/// regular file (`> app.env 2>&1`).
+pub(crate) fn stdout_and_stderr_share_a_file() -> bool {
+    #[cfg(unix)]
+    return unix::same_regular_file(1, 2);
+    #[cfg(not(unix))]
+    false
+}
+
 /// Writes `bytes` to standard output and flushes.
 pub(crate) fn stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

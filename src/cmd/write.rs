@@ -19,7 +19,10 @@ use std::time::Instant;
 pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     let started = Instant::now();
     let to_stdout = args.output.as_os_str() == "-";
-    if to_stdout {
+    // Decided from the file written, not from its spelling: `/dev/stdout`,
+    // `/dev/fd/1`, a link to them, the file stdout is redirected to.
+    let data_on_stdout = write::is_stdout(&args.output);
+    if data_on_stdout {
         github::data_on_stdout();
     }
     if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
@@ -28,6 +31,9 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         ));
     }
     let config = super::config(&args.load)?;
+    if data_on_stdout {
+        streams_apart(config.masking)?;
+    }
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
     if !args.reader.is_empty() && args.format != Format::Dotenv {
         return Err(Error::Usage(format!(
@@ -126,6 +132,22 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         args.format,
         args.export_env,
     );
+    Ok(())
+}
+
+/// With the data on standard output, standard error must not be the same
+/// file when workflow commands are printed: they would go into the data.
+fn streams_apart(masking: bool) -> Result<(), Error> {
+    if (masking || github::active()) && write::stdout_and_stderr_share_a_file() {
+        // No stream is left for the workflow commands, not even this error's.
+        github::no_command_stream();
+        return Err(Error::Usage(
+            "standard output (the data) and standard error are the same file, so the masks \
+             would go into the data; send standard error elsewhere (`2>&1` is the cause), or \
+             write with `--output FILE`"
+                .into(),
+        ));
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod stream;
 mod target;
 
 pub(super) use read::read;
+pub(super) use stream::{same_file_as_fd, same_regular_file};
 
 use super::{Access, Options};
 use std::ffi::{CString, OsStr};

@@ -125,3 +125,101 @@ fn summary_cells_escape_markdown_from_keys() {
     assert!(!row.contains("](") && !row.contains(" ["), "{row}");
     assert!(row.contains(r"\[Re\-run with debug: click here\]"), "{row}");
 }
+
+/// Runs `t` with standard output redirected to `file` (created, or appended
+/// to when `append`), standard error piped; returns the exit code and stderr.
+fn redirected(t: &crate::support::Test, file: &std::path::Path, append: bool) -> (i32, String) {
+    let stdout = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(file)
+        .unwrap();
+    let out = t
+        .command()
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Issue 21 / review H2: an output path that is standard output (by name or
+/// because it is the same file as fd 1) is a stream like `-o -`: the
+/// redirected file holds exactly the data, every mask is on stderr.
+#[test]
+fn an_output_that_is_standard_output_gets_no_workflow_command() {
+    let data = "export password='db-pass-one-1'\nexport user='app-user-1'\n";
+    for path in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "a link"] {
+        let t = Test::new().secret("db", DB);
+        let file = t.path("app.env");
+        // A path not spelled as a stream: a link to one, followed.
+        let output: &[&str] = if path == "a link" {
+            std::os::unix::fs::symlink("/dev/stdout", t.path("out.link")).unwrap();
+            &["--follow-symlinks", "--output", "out.link"]
+        } else {
+            &["--output", path]
+        };
+        let t = t
+            .select("db")
+            .args(["--format", "shell"])
+            .args(output.iter().copied())
+            .env("GITHUB_ACTIONS", "true");
+        let (code, stderr) = redirected(&t, &file, true);
+        assert_eq!(code, 0, "{path}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            data,
+            "{path}: the file holds the data and nothing else"
+        );
+        assert!(
+            stderr.starts_with("::add-mask::")
+                && stderr.contains("\n::add-mask::db-pass-one-1\n")
+                && stderr.contains("\n::add-mask::app-user-1\n"),
+            "{path}: the masks are on stderr: {stderr}"
+        );
+        assert_eq!(
+            read_with_shell("bash", &file, &["password"])["password"],
+            "db-pass-one-1"
+        );
+    }
+}
+
+/// With the data on standard output and standard error the same regular
+/// file, no stream is left for the masks: the run is refused before any
+/// call to AWS, with no workflow command (its annotation included) in the
+/// file, which keeps what it had.
+#[test]
+fn data_and_stderr_in_one_file_are_refused() {
+    let t = Test::new()
+        .select("db")
+        .args(["--format", "shell", "--output", "-"])
+        .env("GITHUB_ACTIONS", "true")
+        .offline();
+    let file = t.path("app.env");
+    std::fs::write(&file, "KEEP=1\n").unwrap();
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    let out = t
+        .command()
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "KEEP=1\n\
+         aws-secrets-env: error: standard output (the data) and standard error are the same file, \
+         so the masks would go into the data; send standard error elsewhere (`2>&1` is the cause), \
+         or write with `--output FILE`\n"
+    );
+}

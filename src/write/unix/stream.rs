@@ -8,6 +8,7 @@ use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::Instant;
 use zeroize::Zeroizing;
@@ -28,6 +29,40 @@ pub(super) fn stream_fd(path: &Path) -> Option<RawFd> {
         return None;
     }
     std::str::from_utf8(n).ok()?.parse().ok()
+}
+
+/// True when `path` is the open file descriptor `fd` is: a stream path
+/// naming `fd`, or any path whose `stat` (after symlinks) has the device and
+/// inode of `fstat(fd)`. Nothing is opened, so a FIFO is not waited on.
+pub(in crate::write) fn same_file_as_fd(path: &Path, fd: RawFd) -> bool {
+    if stream_fd(path) == Some(fd) {
+        return true;
+    }
+    match (std::fs::metadata(path), metadata_of(fd)) {
+        (Ok(a), Some(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// True when descriptors `a` and `b` are open on the same regular file.
+pub(in crate::write) fn same_regular_file(a: RawFd, b: RawFd) -> bool {
+    match (metadata_of(a), metadata_of(b)) {
+        (Some(x), Some(y)) => x.is_file() && x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// `fstat` of an open descriptor of this process (`None` if it is not open).
+fn metadata_of(fd: RawFd) -> Option<std::fs::Metadata> {
+    // SAFETY: F_GETFD on any int is safe; it tells whether `fd` is open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is open (checked above) and stays open while borrowed here:
+    // it is a standard stream of this process, closed by nobody.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let owned = borrowed.try_clone_to_owned().ok()?;
+    std::fs::File::from(owned).metadata().ok()
 }
 
 /// `/dev/stdout` and friends: a dup of the open descriptor, so the write
