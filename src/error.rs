@@ -316,20 +316,47 @@ impl Error {
     }
 }
 
-/// Text that came from outside (AWS messages, names) made safe to print on one
-/// line: control characters become spaces, runs of white space one space, so it can neither start a new log
-/// line nor, through `::`, a workflow command of its own.
+/// Text that came from outside (AWS messages, names, keys of a file) made
+/// safe to print on one line: control and default-ignorable characters (see
+/// [`ignorable`]) become spaces, runs of white space one space, so it can
+/// neither start a new log line nor a workflow command: `::` (which the
+/// runner reads at a line's start) becomes `: :`, and `##[` (its v1 syntax,
+/// read anywhere in a line) becomes `# #[`.
 #[must_use]
 pub fn sanitize(text: &str) -> String {
     let spaced: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || ignorable(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
-    spaced
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace("::", ": :")
+    let mut out = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Repeated: one pass over `:::` leaves `: ::`.
+    while out.contains("::") {
+        out = out.replace("::", ": :");
+    }
+    while out.contains("##[") {
+        out = out.replace("##[", "# #[");
+    }
+    out
+}
+
+/// Unicode's default-ignorable code points (zero-width and joining
+/// characters, bidirectional controls, variation selectors, tags…). The
+/// runner matches `::` and `##[` with .NET's culture-sensitive `StartsWith`
+/// and `IndexOf`, which under ICU skip these, so `:\u{200B}:` could match.
+#[must_use]
+pub fn ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[cfg(test)]
@@ -352,5 +379,24 @@ mod tests {
             sanitize("bad\n::stop-commands::x\r"),
             "bad : :stop-commands: :x"
         );
+    }
+
+    /// Issue 21 / review M3: the v1 syntax `##[` anywhere, `:::`, and both
+    /// across characters the runner's culture-sensitive match skips.
+    #[test]
+    fn sanitize_breaks_v1_commands_and_ignorable_tricks() {
+        let cases = [
+            ("NOTE ##[warning]x", "NOTE # #[warning]x"),
+            ("###[error]x", "## #[error]x"),
+            ("::::x", ": : : :x"),
+            (":::warning::x", ": : :warning: :x"),
+            ("#\u{200B}#[warning]x", "# #[warning]x"),
+            (":\u{2060}:warning::x", ": :warning: :x"),
+            ("a\u{FEFF}b\u{202E}c", "a b c"),
+            ("plain `key` [x](y)", "plain `key` [x](y)"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(sanitize(text), want, "{text:?}");
+        }
     }
 }

@@ -180,6 +180,17 @@ pub(crate) fn markdown_text(text: &str) -> String {
     out
 }
 
+/// A name as a summary cell: in a code span when it is a plain name (ASCII
+/// letters, digits, `_`), else as escaped Markdown text — a backslash is
+/// literal inside a code span, so a backtick in the name would close it.
+pub(crate) fn name_cell(name: &str) -> String {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        format!("`{name}`")
+    } else {
+        markdown_text(&sanitize(name))
+    }
+}
+
 /// The job summary: a table of names and sources, the file and the format.
 pub(crate) fn summary(target: &str, format: &str, variables: &[Variable]) -> String {
     let cell = |s: &str| markdown_text(&sanitize(s));
@@ -190,7 +201,7 @@ pub(crate) fn summary(target: &str, format: &str, variables: &[Variable]) -> Str
         cell(target),
     );
     for v in variables {
-        let _ = writeln!(text, "| `{}` | {} |", v.name, cell(&v.source));
+        let _ = writeln!(text, "| {} | {} |", name_cell(&v.name), cell(&v.source));
     }
     text.push('\n');
     text

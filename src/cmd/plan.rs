@@ -4,7 +4,7 @@
 //! shown: no value, hash or length reaches the plan.
 
 use crate::error::sanitize;
-use crate::github::{Append, markdown_text};
+use crate::github::{Append, markdown_text, name_cell};
 use crate::render::{self, Format};
 use crate::secret::Variable;
 use std::fmt::Write as _;
@@ -95,13 +95,14 @@ pub(crate) fn text(target: &str, format: Format, lines: &[Line]) -> String {
         sanitize(target),
         format.name()
     );
-    let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
-    for l in lines {
+    // A removed name comes from the current file: outside text.
+    let names: Vec<String> = lines.iter().map(|l| sanitize(&l.name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (l, name) in lines.iter().zip(&names) {
         let _ = writeln!(
             out,
-            "  {:<9}  {:<width$}   {}",
+            "  {:<9}  {name:<width$}   {}",
             l.state.word(),
-            l.name,
             sanitize(&l.source)
         );
     }
@@ -123,8 +124,8 @@ pub(crate) fn summary(target: &str, format: Format, lines: &[Line]) -> String {
     for l in lines {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} |",
-            l.name,
+            "| {} | {} | {} |",
+            name_cell(&l.name),
             l.state.word(),
             cell(&l.source)
         );

@@ -7,11 +7,46 @@ use std::process::Stdio;
 
 const DB: &str = r#"{"password":"db-pass-one-1","user":"app-user-1"}"#;
 
-/// Lines of `text` that start a workflow command other than the ones the tool
-/// itself prints (masks, its `::error` annotations, its log group).
+/// Characters .NET's culture-sensitive comparisons skip under ICU
+/// (Unicode's default-ignorable code points): the runner's `StartsWith("::")`
+/// and `IndexOf("##[")` may match across them.
+fn ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The lines of `text` that GitHub's runner takes for workflow commands, as
+/// `actions/runner`'s `ActionCommand` parses each line (split at CR, LF or
+/// CRLF, as `StreamReader.ReadLine` does): `TryParseV2`, `::NAME…::` after
+/// leading white space, or else `TryParse`, `##[NAME…]` anywhere in the
+/// line. Stricter than the runner: every command name counts, registered or
+/// not, and ignorable characters are dropped first (see [`ignorable`]).
+pub(crate) fn runner_commands(text: &str) -> Vec<&str> {
+    text.split(['\n', '\r'])
+        .filter(|line| {
+            let line: String = line.chars().filter(|&c| !ignorable(c)).collect();
+            let v2 = line
+                .trim_start()
+                .strip_prefix("::")
+                .is_some_and(|rest| rest.contains("::"));
+            let v1 = line
+                .find("##[")
+                .is_some_and(|at| line[at + 3..].contains(']'));
+            v2 || v1
+        })
+        .collect()
+}
+
+/// The workflow commands in `text` other than the ones the tool itself
+/// prints (masks, its `::error` annotations, its log group), each of those
+/// at the very start of its line.
 fn forged(text: &str) -> Vec<&str> {
-    text.lines()
-        .filter(|l| l.trim_start().starts_with("::"))
+    runner_commands(text)
+        .into_iter()
         .filter(|l| {
             !l.starts_with("::add-mask::")
                 && !l.starts_with("::error title=aws-secrets-env")
@@ -77,12 +112,20 @@ fn json_keys_cannot_forge_workflow_commands_on_any_stream() {
         "LD_\n::warning title=INJECTED::pwned via json key\nx",
         "A\r::stop-commands::tok\n",
         "B\u{2028}::set-output name=x::y",
+        // Issue 21 / review M3: the v1 syntax, which the runner finds
+        // anywhere in a line, and both syntaxes across zero-width characters.
+        "NOTE ##[warning]Forged annotation through a JSON key (v1 command syntax)",
+        "C ##[set-output name=keys]x,PATH,HOME,",
+        "D #\u{200B}#[warning]across a zero-width space",
+        "E\n:\u{2060}:warning::across a word joiner",
+        "F :::warning::three colons",
     ];
     for key in keys {
         let secret =
             serde_json::json!({ key: "value-for-forge-1", "OK": "ok-value-1" }).to_string();
-        // Refused (a reserved LD_ name) or written: either way, nothing forged.
-        for extra in [&[][..], &["--export-env"][..]] {
+        // Refused (a reserved LD_ name) or written or planned: either way,
+        // nothing forged.
+        for extra in [&[][..], &["--export-env"][..], &["--dry-run"][..]] {
             let t = Test::new().secret("inj", &secret);
             let env_file = t.path("gh_env");
             std::fs::write(&env_file, "").unwrap();
@@ -95,15 +138,103 @@ fn json_keys_cannot_forge_workflow_commands_on_any_stream() {
             assert_eq!(
                 forged(&out.stdout),
                 Vec::<&str>::new(),
-                "stdout for {key:?}"
+                "stdout for {key:?} {extra:?}"
             );
             assert_eq!(
                 forged(&out.stderr),
                 Vec::<&str>::new(),
-                "stderr for {key:?}"
+                "stderr for {key:?} {extra:?}"
             );
         }
     }
+    // The collision error names both keys, one of them a v1 command.
+    let secret = r#"{"A ##[stop-commands]pausetoken":"1","A____stop_commands_pausetoken":"2"}"#;
+    let out = Test::new()
+        .secret("v1c", secret)
+        .select("v1c")
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .failure();
+    assert_eq!(forged(&out.stderr), Vec::<&str>::new(), "{}", out.stderr);
+}
+
+/// The parser the tests above rely on finds what the runner would.
+#[test]
+fn the_runner_style_parser_finds_both_syntaxes() {
+    let text = "ok line\n  ::warning::v2 after spaces\nmid ##[error]v1 mid-line\r\
+                x ::not-at-start::no\n#\u{200B}#[debug]zw\n##[unclosed\n";
+    assert_eq!(
+        runner_commands(text),
+        [
+            "  ::warning::v2 after spaces",
+            "mid ##[error]v1 mid-line",
+            "#\u{200B}#[debug]zw"
+        ]
+    );
+}
+
+/// Issue 21 / review M2: the keys of a committed current file are outside
+/// text. In the plan they are sanitized like any other; in the job summary
+/// they are escaped as Markdown outside a code span (where a backslash is
+/// literal, so a backtick in the key would close it).
+#[test]
+fn dry_run_shows_the_current_files_keys_sanitized_and_escaped() {
+    let forged_key =
+        "\n::warning title=Forged by a committed app.json::this annotation comes from a JSON key\n";
+    let md_key = "` | [Re-run with debug](https://attacker.example/login) | `";
+    let v1_key = "x ##[set-output name=keys]PATH,HOME";
+    let current = serde_json::json!({
+        "DB_PASSWORD": "old",
+        forged_key: "x",
+        md_key: "y",
+        v1_key: "z",
+    })
+    .to_string();
+    let t = Test::new()
+        .secret("app", r#"{"DB_PASSWORD":"db-password-new-1"}"#)
+        .with_file("app.json", &current)
+        .with_file("summary.md", "");
+    let summary = t.path("summary.md");
+    let out = t
+        .select("app")
+        .args(["--format", "json", "--output", "app.json", "--dry-run"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
+        .run()
+        .success()
+        .no_leak();
+    let plan = out.stdout.split_once("aws-secrets-env: plan").unwrap().1;
+    let forged_shown =
+        ": :warning title=Forged by a committed app.json: :this annotation comes from a JSON key";
+    let md_shown = md_key;
+    let v1_shown = "x # #[set-output name=keys]PATH,HOME";
+    let w = forged_shown.len();
+    assert_eq!(
+        out.test.normalize(plan),
+        format!(
+            " for [dir]/app.json (json); dry run, nothing written:\n\
+             \x20 changed    {:<w$}   secret `[test]-app` key `DB_PASSWORD`\n\
+             \x20 removed    {forged_shown:<w$}   the current file only\n\
+             \x20 removed    {md_shown:<w$}   the current file only\n\
+             \x20 removed    {v1_shown:<w$}   the current file only\n",
+            "DB_PASSWORD"
+        )
+    );
+    assert_eq!(forged(&out.stdout), Vec::<&str>::new());
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("| removed |")).collect();
+    assert_eq!(
+        rows,
+        [
+            r"| : :warning title=Forged by a committed app\.json: :this annotation comes from a JSON key | removed | the current file only |",
+            r"| \` \| \[Re\-run with debug\]\(https://attacker\.example/login\) \| \` | removed | the current file only |",
+            r"| x \# \#\[set\-output name=keys\]PATH,HOME | removed | the current file only |",
+        ]
+    );
+    assert!(
+        text.contains("| `DB_PASSWORD` | changed | "),
+        "a plain name stays in a code span: {text}"
+    );
 }
 
 #[test]
