@@ -19,12 +19,7 @@ use std::time::Instant;
 pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
     let started = Instant::now();
     let to_stdout = args.output.as_os_str() == "-";
-    // Decided from the file written, not from its spelling: `/dev/stdout`,
-    // `/dev/fd/1`, a link to them, the file stdout is redirected to.
-    let data_on_stdout = write::is_stdout(&args.output);
-    if data_on_stdout {
-        github::data_on_stdout();
-    }
+    let data_on_stdout = route_commands(&args.output);
     if args.export_env && std::env::var_os("GITHUB_ENV").is_none() {
         return Err(Error::Usage(
             "--export-env needs GITHUB_ENV, which only GitHub Actions (or act) sets".into(),
@@ -133,6 +128,18 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         args.export_env,
     );
     Ok(())
+}
+
+/// Sends workflow commands to stderr when standard output is the data,
+/// which is decided from the file written, not from its spelling: `-`,
+/// `/dev/stdout`, `/dev/fd/1`, a link to them, the file stdout is redirected
+/// to. Returns whether it is.
+fn route_commands(output: &Path) -> bool {
+    let data_on_stdout = write::is_stdout(output);
+    if data_on_stdout {
+        github::data_on_stdout();
+    }
+    data_on_stdout
 }
 
 /// With the data on standard output, standard error must not be the same
