@@ -252,6 +252,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// True for "does not exist" outcomes that an optional selector may ignore.
+    #[must_use]
+    pub fn is_absence(&self) -> bool {
+        matches!(self, Error::NotFound { .. } | Error::NoMatch { .. })
+    }
+
     /// The process exit code: 2 for usage errors, 1 for everything else.
     #[must_use]
     pub fn exit_code(&self) -> u8 {

@@ -128,7 +128,7 @@ fn collect<'a>(
     for (selector, request) in selectors.iter().zip(requests) {
         let items = match fetched.get(request) {
             Some(Ok(items)) => items,
-            Some(Err(e)) if selector.optional && Request::is_absence(e) => {
+            Some(Err(e)) if selector.optional && e.is_absence() => {
                 skipped.push(selector);
                 continue;
             }

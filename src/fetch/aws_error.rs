@@ -236,6 +236,22 @@ where
 
 /// The `source()` chain of a non-service error, joined with `: `. Only
 /// transport and credential errors reach here, which never hold a reply body.
+/// An access denied names the permission a `--watch` version check needs.
+#[cfg(target_os = "linux")]
+pub(super) fn needs(err: Error, actions: &'static str) -> Error {
+    match err {
+        Error::AccessDenied {
+            what, code, detail, ..
+        } => Error::AccessDenied {
+            what,
+            code,
+            actions,
+            detail,
+        },
+        other => other,
+    }
+}
+
 fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = err.source();
