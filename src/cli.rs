@@ -211,7 +211,7 @@ pub(crate) struct WriteArgs {
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
-          value_parser = clap::builder::BoolishValueParser::new())]
+          value_parser = export_env_value)]
     pub export_env: bool,
 }
 
@@ -278,6 +278,21 @@ pub(crate) enum OnChange {
     Exit,
 }
 
+/// `--export-env`: the booleans clap's `BoolishValueParser` takes, and for
+/// `only` (the action's spelling) the command-line form that does it.
+fn export_env_value(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "t" | "true" | "on" | "1" => Ok(true),
+        "n" | "no" | "f" | "false" | "off" | "0" => Ok(false),
+        "only" => Err(
+            "`only` is the action's `export-env: only`; on the command line give \
+                       `--export-env --no-file` (export to later steps, write no file)"
+                .into(),
+        ),
+        _ => Err("value was not a boolean (true or false)".into()),
+    }
+}
+
 /// `--watch`: from 0.5 s to a day.
 pub(crate) fn watch_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -319,6 +334,43 @@ mod tests {
             panic!("write expected")
         };
         assert_eq!(args.load.mask, Mask::Always);
+    }
+
+    #[test]
+    fn export_env_only_points_to_no_file() {
+        let err = Cli::try_parse_from([
+            "aws-secrets-env",
+            "write",
+            "--secret-id",
+            "x",
+            "--export-env=only",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err.lines().next().unwrap(),
+            "error: invalid value 'only' for '--export-env [<EXPORT_ENV>]': \
+             `only` is the action's `export-env: only`; on the command line give \
+             `--export-env --no-file` (export to later steps, write no file)"
+        );
+        for (text, want) in [
+            ("true", true),
+            ("yes", true),
+            ("On", true),
+            ("0", false),
+            ("off", false),
+        ] {
+            let cli = Cli::try_parse_from(
+                ["aws-secrets-env", "write", "--secret-id", "x"]
+                    .into_iter()
+                    .chain([format!("--export-env={text}").as_str()]),
+            )
+            .unwrap();
+            let Command::Write(args) = cli.command else {
+                panic!("write expected")
+            };
+            assert_eq!(args.export_env, want, "{text}");
+        }
     }
 }
 
