@@ -21,7 +21,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 
@@ -108,6 +108,81 @@ function run(bash, script, args, env) {
   return r.status === null ? 1 : r.status;
 }
 
+// The binary's messages name its command-line flags; a user of the action
+// knows its inputs. Every line of the write step is rewritten (`--reader x`
+// to `reader: x`, `--format` to input `format`), except ::add-mask:: lines,
+// which pass byte for byte. Lines are forwarded whole and in order, stream by
+// stream; only when no value can be on either stream (see writeFiltered).
+const FLAGS = [
+  'allow-outside-workspace', 'name-transformation', 'connect-timeout', 'max-attempts', 'allow-names',
+  'export-env', 'parse-json', 'secret-id', 'overwrite', 'dry-run', 'example', 'timeout', 'output',
+  'format', 'reader', 'region', 'base', 'mask',
+].join('|');
+const IN_CODE = new RegExp(`\`--(${FLAGS})(?:[ =]([^\`]+))?\``, 'g');
+const CLAP = new RegExp(`'--(${FLAGS})(?: <[A-Z_]+>| \\[<[A-Z_]+>\\])?'`, 'g');
+const BARE = new RegExp(`(^|[\\s(])--(${FLAGS})(?![\\w-])`, 'g');
+
+function inputsNamed(line, official) {
+  const input = (flag) => (flag === 'secret-id' && official ? 'secret-ids' : flag);
+  return line
+    .replace(IN_CODE, (_, f, v) => (v === undefined ? `input \`${input(f)}\`` : `\`${input(f)}: ${v}\``))
+    .replace(CLAP, (_, f) => `input '${input(f)}'`)
+    .replace(BARE, (_, pre, f) => `${pre}input \`${input(f)}\``);
+}
+
+// forward(stream, out, official): `stream`'s lines to `out`, rewritten.
+function forward(stream, out, official) {
+  let pending = Buffer.alloc(0);
+  const emit = (buf) => {
+    const text = buf.toString('latin1');
+    if (text.startsWith('::add-mask::') || !text.includes('--')) {
+      out.write(buf);
+    } else {
+      out.write(Buffer.from(inputsNamed(text, official), 'latin1'));
+    }
+  };
+  stream.on('data', (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let nl;
+    while ((nl = pending.indexOf(10)) >= 0) {
+      emit(pending.subarray(0, nl + 1));
+      pending = pending.subarray(nl + 1);
+    }
+  });
+  return new Promise((resolve) => {
+    stream.on('end', () => {
+      if (pending.length) emit(pending);
+      resolve();
+    });
+  });
+}
+
+// writeFiltered(...): the write step with its messages rewritten. Only when
+// `output` is a file the input check keeps inside the workspace: with `-`
+// (or a path that could be standard output) values are on standard output
+// and masks on standard error, whose order the runner must see unchanged.
+async function writeFiltered(bash, env) {
+  const output = input('output').trim();
+  if (output === '-' || /^true$/i.test(input('allow-outside-workspace').trim())) {
+    return run(bash, 'run.sh', [], env);
+  }
+  const official = input('secret-ids').trim() !== '';
+  const child = spawn(bash, ['--noprofile', '--norc', '-p', path.join(root, 'dist', 'run.sh')], {
+    env,
+    stdio: ['inherit', 'pipe', 'pipe'],
+  });
+  const pumped = Promise.all([forward(child.stdout, process.stdout, official), forward(child.stderr, process.stderr, official)]);
+  const rc = await new Promise((resolve) => {
+    child.on('error', (e) => {
+      console.log(`::error title=aws-secrets-env::cannot run dist/run.sh: ${e.code || 'error'}`);
+      resolve(1);
+    });
+    child.on('close', (code) => resolve(code === null ? 1 : code));
+  });
+  await pumped;
+  return rc;
+}
+
 // names(text): the variable names a $GITHUB_ENV file command text sets, read
 // as the runner reads it (NAME=VALUE lines, NAME<<DELIMITER blocks).
 function names(text) {
@@ -142,7 +217,7 @@ function size(file) {
   }
 }
 
-function main() {
+async function main() {
   // First, so that a STATE_names planted through $GITHUB_ENV never reaches
   // the post step: the runner applies this action's state over the env.
   saveState([]);
@@ -182,7 +257,7 @@ function main() {
 
   const githubEnv = process.env.GITHUB_ENV;
   const before = githubEnv ? size(githubEnv) : 0;
-  rc = run(bash, 'run.sh', [], { ...clean, ...inputs, AWS_SECRETS_ENV_INSTALLED_BIN: bin });
+  rc = await writeFiltered(bash, { ...clean, ...inputs, AWS_SECRETS_ENV_INSTALLED_BIN: bin });
   // Whatever this step appended to $GITHUB_ENV, failed or not, is blanked at
   // the end of the job (a failed write appends nothing; this is the net).
   if (githubEnv && size(githubEnv) > before) {
@@ -200,4 +275,12 @@ function main() {
   return rc;
 }
 
-process.exitCode = main();
+main().then(
+  (rc) => {
+    process.exitCode = rc;
+  },
+  (e) => {
+    console.log(`::error title=aws-secrets-env::${String(e && e.message).split('\n')[0].replace(/::/g, ': :').replace(/##\[/g, '# #[')}`);
+    process.exitCode = 1;
+  },
+);

@@ -170,6 +170,86 @@ for t in 0.0001 0.00001 1; do
         AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES=true
 done
 
+# ---------------------------------------------------------------- dist/main.js
+# The action's main step, run as the runner runs it (INPUT_* for every input,
+# defaults from action.yml, then the case's), standard output and error
+# compared apart. Messages of the binary name the action's inputs, not its
+# command-line flags (`--reader x` is `reader: x`), except on ::add-mask::
+# lines, which pass byte for byte, and when `output` is `-` (values on
+# standard output: nothing is filtered, the runner gets the binary's streams).
+main_env() {
+    "$python" - "$repo/action.yml" <<'EOF'
+import yaml, sys
+action = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+for name, spec in action["inputs"].items():
+    default = spec.get("default", "")
+    print(f"INPUT_{name.upper()}={'' if default is None else default}")
+EOF
+}
+# main_case NAME EXPECTED-EXIT EXPECTED-STDOUT EXPECTED-STDERR -- INPUT_X=VALUE...
+main_case() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4
+    shift 5
+    local env_args=() line rc=0
+    while IFS= read -r line; do env_args+=("$line"); done < <(main_env)
+    mkdir -p "$tmp/$name/ws" "$tmp/$name/temp"
+    (
+        cd "$tmp/$name/ws"
+        env -i PATH="$PATH" HOME="$tmp" GITHUB_ACTIONS=true GITHUB_WORKSPACE="$tmp/$name/ws" \
+            RUNNER_TEMP="$tmp/$name/temp" AWS_REGION=us-east-1 "${env_args[@]}" "$@" \
+            node "$repo/dist/main.js"
+    ) >"$tmp/$name/out" 2>"$tmp/$name/err" || rc=$?
+    if [[ $rc == "$want_rc" && $(cat "$tmp/$name/out") == "$want_out" && $(cat "$tmp/$name/err") == "$want_err" ]]; then
+        passed=$((passed + 1))
+        printf 'ok   - %s\n' "$name"
+    else
+        failed=$((failed + 1))
+        printf 'FAIL - %s (exit %s, expected %s)\n' "$name" "$rc" "$want_rc"
+        diff <(printf '%s\n' "$want_out") "$tmp/$name/out" | sed 's/^/       | out /' || true
+        diff <(printf '%s\n' "$want_err") "$tmp/$name/err" | sed 's/^/       | err /' || true
+    fi
+}
+cat >"$tmp/stand-in" <<'EOF'
+#!/bin/sh
+[ "$1" = --version ] && { echo "aws-secrets-env 0.0.0"; exit 0; }
+printf '%s\n' '::add-mask::a `--reader x` --format value' \
+    '::error title=x::use `--reader python-dotenv`, `--format shell` (for `source`) or `--format json`'
+printf '%s\n' "aws-secrets-env: error: invalid value 'x' for '--format <FORMAT>'" \
+    '--reader applies to `--format dotenv`; see `--allow-reserved-names`; --overwrite-x --timeout' >&2
+printf 'no newline at the end' >&2
+exit 1
+EOF
+chmod +x "$tmp/stand-in"
+if command -v node >/dev/null; then
+    main_case main-messages-name-inputs 1 \
+        '::add-mask::a `--reader x` --format value
+::error title=x::use `reader: python-dotenv`, `format: shell` (for `source`) or `format: json`' \
+        "aws-secrets-env: using $tmp/stand-in (override, version 0.0.0)
+aws-secrets-env: error: invalid value 'x' for input 'format'
+input \`reader\` applies to \`format: dotenv\`; see \`--allow-reserved-names\`; --overwrite-x input \`timeout\`
+no newline at the end" \
+        -- INPUT_SECRET-ID=e2e/app "INPUT_BINARY=$tmp/stand-in"
+    main_case main-output-stdout-unfiltered 1 \
+        '::add-mask::a `--reader x` --format value
+::error title=x::use `--reader python-dotenv`, `--format shell` (for `source`) or `--format json`' \
+        "aws-secrets-env: using $tmp/stand-in (override, version 0.0.0)
+aws-secrets-env: error: invalid value 'x' for '--format <FORMAT>'
+--reader applies to \`--format dotenv\`; see \`--allow-reserved-names\`; --overwrite-x --timeout
+no newline at the end" \
+        -- INPUT_SECRET-ID=e2e/app "INPUT_BINARY=$tmp/stand-in" INPUT_OUTPUT=-
+    main_case main-unknown-format 2 "" \
+        "aws-secrets-env: using $bin (override, version $("$bin" --version | sed 's/.* //'))
+error: invalid value 'no-such-format' for input 'format'
+  [possible values: dotenv, shell, json, docker, systemd, yaml, github-env]
+
+For more information, try '--help'.
+${error}error: invalid value 'no-such-format' for input 'format'" \
+        -- INPUT_SECRET-ID=e2e/app "INPUT_BINARY=$bin" INPUT_FORMAT=no-such-format
+else
+    failed=$((failed + 1))
+    echo "FAIL - dist/main.js cases: node is not installed"
+fi
+
 if [[ ! -s $tmp/good-inputs-check/github_output ]]; then
     passed=$((passed + 1))
     echo "ok   - good-inputs-check: no step output (dist/main.js owns the outputs)"
