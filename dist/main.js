@@ -49,6 +49,10 @@ const INPUTS = [
   'timeout',
   'connect-timeout',
   'max-attempts',
+  'role-to-assume',
+  'role-session-name',
+  'role-duration-seconds',
+  'role-external-id',
 ];
 const DROPPED = new Set(['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'CDPATH', 'GLOBIGNORE', 'TMOUT']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

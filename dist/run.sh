@@ -208,6 +208,13 @@ done
 if [[ ! ${AWS_SECRETS_ENV_MAX_ATTEMPTS:-} =~ ^([1-9]|1[0-9]|20)$ ]]; then
     bad "input 'max-attempts' must be a whole number from 1 to 20"
 fi
+if [[ -z ${AWS_SECRETS_ENV_ROLE_TO_ASSUME:-} ]]; then
+    for pair in role-session-name:AWS_SECRETS_ENV_ROLE_SESSION_NAME role-duration-seconds:AWS_SECRETS_ENV_ROLE_DURATION_SECONDS \
+        role-external-id:AWS_SECRETS_ENV_ROLE_EXTERNAL_ID; do
+        var=${pair#*:}
+        [[ -z ${!var:-} ]] || bad "input '${pair%%:*}' needs role-to-assume"
+    done
+fi
 if [[ -n ${AWS_SECRETS_ENV_VERSION:-} && ! ${AWS_SECRETS_ENV_VERSION} =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
     bad "input 'version' must be a version such as 0.1.0, or empty for the version pinned by this action ref"
 fi
@@ -233,7 +240,14 @@ if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; els
 [[ -n ${AWS_SECRETS_ENV_BASE:-} ]] || unset AWS_SECRETS_ENV_BASE
 [[ -n ${AWS_SECRETS_ENV_READER:-} ]] || unset AWS_SECRETS_ENV_READER
 [[ -n ${AWS_SECRETS_ENV_EXAMPLE:-} ]] || unset AWS_SECRETS_ENV_EXAMPLE
-inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS '
+# role-to-assume and its options, under the names the binary reads.
+AWS_SECRETS_ENV_ROLE_ARN=${AWS_SECRETS_ENV_ROLE_TO_ASSUME:-}
+AWS_SECRETS_ENV_ROLE_DURATION=${AWS_SECRETS_ENV_ROLE_DURATION_SECONDS:-}
+for var in AWS_SECRETS_ENV_ROLE_ARN AWS_SECRETS_ENV_ROLE_SESSION_NAME AWS_SECRETS_ENV_ROLE_DURATION \
+    AWS_SECRETS_ENV_ROLE_EXTERNAL_ID; do
+    if [[ -n ${!var:-} ]]; then export "${var?}"; else unset "$var"; fi
+done
+inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID '
 # (compgen's list as words: variable names hold no white space or globs.)
 names=$(compgen -e AWS_SECRETS_ENV_) || names=''
 for var in $names; do

@@ -1,6 +1,7 @@
 //! The command line: clap derive definitions; every flag can also come from an
 //! `AWS_SECRETS_ENV_*` environment variable (how the Action and containers pass them).
 
+use crate::fetch::credentials::session_char;
 use crate::flatten::ParseJson;
 use crate::names::NameTransformation;
 use crate::render::Format;
@@ -102,6 +103,71 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = 5, env = "AWS_SECRETS_ENV_MAX_ATTEMPTS",
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+
+    /// Assume this IAM role for every call (the action's `role-to-assume`):
+    /// with the credentials the SDK finds, or, where it finds none, with the
+    /// GitHub Actions job's OIDC token (`permissions: id-token: write`). The
+    /// role's temporary credentials stay in this process.
+    #[arg(long, value_name = "ARN", env = "AWS_SECRETS_ENV_ROLE_ARN", value_parser = role_arn)]
+    pub role_arn: Option<String>,
+
+    /// The role session's name, as `CloudTrail` shows it. Default: under
+    /// GitHub Actions `OWNER-REPO@RUN_ID`, else `aws-secrets-env`.
+    #[arg(long, value_name = "NAME", env = "AWS_SECRETS_ENV_ROLE_SESSION_NAME",
+          requires = "role_arn", value_parser = session_name)]
+    pub role_session_name: Option<String>,
+
+    /// Seconds the role's credentials last, 900 to 43200 (the role's maximum
+    /// session duration must allow it); they are renewed before they expire.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900, env = "AWS_SECRETS_ENV_ROLE_DURATION",
+          requires = "role_arn", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub role_duration: u32,
+
+    /// The external id that the role's trust policy requires (`AssumeRole`
+    /// with credentials only; an OIDC token carries none).
+    #[arg(long, value_name = "ID", env = "AWS_SECRETS_ENV_ROLE_EXTERNAL_ID",
+          requires = "role_arn", value_parser = external_id)]
+    pub role_external_id: Option<String>,
+}
+
+/// `--role-arn`: an IAM role's ARN.
+fn role_arn(text: &str) -> Result<String, String> {
+    let fields: Vec<&str> = text.splitn(6, ':').collect();
+    match fields.as_slice() {
+        ["arn", partition, "iam", "", account, resource]
+            if !partition.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .is_some_and(|n| !n.is_empty()) =>
+        {
+            Ok(text.to_string())
+        }
+        _ => Err("expected a role ARN: arn:aws:iam::ACCOUNT_ID:role/NAME".into()),
+    }
+}
+
+/// `--role-session-name`: 2 to 64 of `A-Z a-z 0-9 + = , . @ _ -`.
+fn session_name(text: &str) -> Result<String, String> {
+    if (2..=64).contains(&text.len()) && text.chars().all(session_char) {
+        Ok(text.to_string())
+    } else {
+        Err("expected 2 to 64 characters, each a letter, a digit or one of + = , . @ _ -".into())
+    }
+}
+
+/// `--role-external-id`: 2 to 1224 of `A-Z a-z 0-9 + = , . @ _ - : /`.
+fn external_id(text: &str) -> Result<String, String> {
+    if (2..=1224).contains(&text.len()) && text.chars().all(|c| session_char(c) || ":/".contains(c))
+    {
+        Ok(text.to_string())
+    } else {
+        Err(
+            "expected 2 to 1224 characters, each a letter, a digit or one of + = , . @ _ - : /"
+                .into(),
+        )
+    }
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {

@@ -89,6 +89,54 @@ pub enum Error {
     )]
     Credentials { what: String, reason: String },
 
+    /// `role` in the variants below is `` `NAME` in account ID `` (an IAM
+    /// ARN's `::` would be broken up by `sanitize`).
+    ///
+    /// `--role-arn` under GitHub Actions, where the SDK found no credentials
+    /// and the job has no OIDC token to offer (no `id-token: write`).
+    #[error(
+        "cannot assume role {role}: this step has no AWS credentials, and no GitHub OIDC token to exchange for them (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set): give the job `permissions: id-token: write`, or configure credentials before this step"
+    )]
+    NoIdToken { role: String },
+
+    /// `--role-arn` outside GitHub Actions with no credentials to assume it with.
+    #[error(
+        "cannot assume role {role}: the SDK found no AWS credentials to assume it with; configure credentials (environment, profile, SSO, web identity or an instance role)"
+    )]
+    NoBaseCredentials { role: String },
+
+    /// `--role-external-id` where only the OIDC token is there to assume the role.
+    #[error(
+        "cannot assume role {role} with an external id: this step has no AWS credentials, and GitHub's OIDC token (AssumeRoleWithWebIdentity) carries no external id; drop --role-external-id (the trust policy's `sub` condition does its work), or configure credentials before this step"
+    )]
+    ExternalIdWithOidc { role: String },
+
+    /// STS refused GitHub's OIDC token: `subject` is the token's `sub` claim.
+    #[error(
+        "role {role} refused GitHub's OIDC token for subject `{subject}` ({code}): the role's trust policy must allow `sts:AssumeRoleWithWebIdentity` from the OIDC provider `token.actions.githubusercontent.com` with audience `sts.amazonaws.com` and a `token.actions.githubusercontent.com:sub` condition that this subject matches{detail}"
+    )]
+    OidcRefused {
+        role: String,
+        subject: String,
+        code: String,
+        detail: String,
+    },
+
+    /// STS refused `AssumeRole` with the credentials the SDK found.
+    #[error(
+        "the current AWS credentials cannot assume role {role} ({code}): the role's trust policy must allow them `sts:AssumeRole`{external}, and their own IAM policy must allow `sts:AssumeRole` on the role{detail}"
+    )]
+    RoleRefused {
+        role: String,
+        code: String,
+        external: &'static str,
+        detail: String,
+    },
+
+    /// GitHub's token endpoint did not hand out the job's OIDC token.
+    #[error("cannot get GitHub's OIDC token from ACTIONS_ID_TOKEN_REQUEST_URL: {reason}")]
+    OidcToken { reason: String },
+
     #[error(
         "secret `{id}` is stored as SecretBinary: pass `--binary-base64` to write it as base64, or `--binary-dir DIR` to write it to a file of its own (a JSON key cannot be selected from it)"
     )]
@@ -285,6 +333,12 @@ impl Error {
             Error::Network { .. } | Error::Timeout { .. } => "network failure",
             Error::ReplyTooLarge { .. } => "reply too large",
             Error::Credentials { .. } => "no AWS credentials",
+            Error::NoIdToken { .. }
+            | Error::NoBaseCredentials { .. }
+            | Error::ExternalIdWithOidc { .. }
+            | Error::OidcRefused { .. }
+            | Error::RoleRefused { .. }
+            | Error::OidcToken { .. } => "role not assumed",
             Error::NoRegion => "no AWS region",
             Error::Binary { .. } | Error::Empty { .. } => "unsupported secret",
             Error::NotJsonObject { .. } | Error::MissingKey { .. } => "JSON secret",

@@ -24,6 +24,8 @@ pub(crate) struct Config {
     pub(crate) allow: Vec<String>,
     /// `--compat official`: the official action's names (`compat`).
     pub(crate) official: bool,
+    /// `--role-arn`: the role every call is made as.
+    pub(crate) role: Option<fetch::credentials::Role>,
 }
 
 /// The mask lines printed so far, as keyed hashes (never the text), so a
@@ -102,6 +104,13 @@ fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
             if sdk.region().is_none() && distinct.iter().any(|r| r.arn_region().is_none()) {
                 return Err(Error::NoRegion);
             }
+            let sdk = match &config.role {
+                // Boxed: the SDK's STS futures are large.
+                Some(role) => {
+                    Box::pin(fetch::credentials::assume(sdk, role, config.masking)).await?
+                }
+                None => sdk,
+            };
             Ok(fetch::fetch_all(&sdk, distinct).await)
         };
         tokio::time::timeout(limits.total, work)

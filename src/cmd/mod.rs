@@ -11,6 +11,7 @@ pub(crate) mod write;
 use crate::cli::{Compat, LoadArgs, Mask};
 use crate::error::Error;
 use crate::fetch::Limits;
+use crate::fetch::credentials::Role;
 use crate::flatten::{self, BinaryMode, ParseJson};
 use crate::github;
 use crate::load::Config;
@@ -81,6 +82,15 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
         },
         region: args.region.clone(),
         official,
+        role: args.role_arn.as_ref().map(|arn| Role {
+            arn: arn.clone(),
+            session_name: args
+                .role_session_name
+                .clone()
+                .unwrap_or_else(Role::default_session_name),
+            duration: Duration::from_secs(args.role_duration.into()),
+            external_id: args.role_external_id.clone(),
+        }),
     })
 }
 

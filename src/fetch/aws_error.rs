@@ -252,7 +252,7 @@ pub(super) fn needs(err: Error, actions: &'static str) -> Error {
     }
 }
 
-fn source_chain(err: &dyn std::error::Error) -> String {
+pub(super) fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = err.source();
     while let Some(e) = next {

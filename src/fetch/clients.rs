@@ -3,7 +3,9 @@
 //! [`Scheduler`]. A service makes its client known by implementing
 //! [`Client`] next to its calls.
 
+use super::credentials;
 use super::schedule::{Scheduled, Scheduler};
+use crate::error::Error;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -44,6 +46,23 @@ pub(crate) async fn load_config(region: Option<String>, limits: &Limits) -> SdkC
         loader = loader.region(Region::new(region));
     }
     loader.load().await
+}
+
+/// [`load_config`], then the role assumed if one is asked for
+/// ([`credentials::assume`]; `masking` masks its keys).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub(crate) async fn sdk_config(
+    region: Option<String>,
+    limits: &Limits,
+    role: Option<&credentials::Role>,
+    masking: bool,
+) -> Result<SdkConfig, Error> {
+    let sdk = load_config(region, limits).await;
+    match role {
+        // Boxed: the SDK's STS futures are large.
+        Some(role) => Box::pin(credentials::assume(sdk, role, masking)).await,
+        None => Ok(sdk),
+    }
 }
 
 /// A service's SDK client. `build` must cap the replies it reads

@@ -6,6 +6,7 @@
 
 mod aws_error;
 mod clients;
+pub(crate) mod credentials;
 mod outcome;
 mod reply_cap;
 mod request;

@@ -3,7 +3,8 @@
 //! owns its checks (`secretsmanager::versions`, `ssm::versions`); this
 //! groups the requests as the fetch does and gathers every failure.
 
-use super::clients::{Clients, Limits, load_config};
+use super::clients::{Clients, Limits, sdk_config};
+use super::credentials::Role;
 use super::request::{Request, group, shown};
 use super::{secretsmanager, ssm};
 use crate::error::Error;
@@ -20,12 +21,17 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
-    pub(crate) async fn new(region: Option<String>, limits: Limits) -> Checker {
-        let config = load_config(region, &limits).await;
-        Checker {
+    /// With `role` assumed (and renewed) for every check.
+    pub(crate) async fn new(
+        region: Option<String>,
+        limits: Limits,
+        role: Option<&Role>,
+    ) -> Result<Checker, Error> {
+        let config = sdk_config(region, &limits, role, false).await?;
+        Ok(Checker {
             clients: Clients::new(config),
             limits,
-        }
+        })
     }
 
     /// The versions of everything `requests` select, within `--timeout`.

@@ -97,11 +97,12 @@ bin=$(debug_binary "$repo" act_test)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/act-test.XXXXXXXX")
 moto_pid=''
+helper_pids=()
 cleanup() {
-    if [[ -n $moto_pid ]]; then
-        kill "$moto_pid" 2>/dev/null || true
-        wait "$moto_pid" 2>/dev/null || true
-    fi
+    for pid in $moto_pid "${helper_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     [[ -n ${KEEP_TMP:-} ]] || rm -rf -- "$tmp"
 }
 trap cleanup EXIT
@@ -307,7 +308,62 @@ else
     not_ok "masked values show as *** in the log"
 fi
 
-# No value, and no line of a multi-line value, anywhere in the log.
+# ---------------------------------------------------------------- role (issue 24)
+# tests/action/workflows/role.yml: no AWS keys in the job, only role-to-assume
+# and the job's OIDC token, served by tests/faults/oidc_server.py; calls go
+# through tests/faults/sigv4_proxy.py, which records who signed each.
+start_helper() { # SCRIPT ARGS...: prints the port it listens on
+    local script=$1 port
+    shift
+    "$python" "$repo/tests/faults/$script" --no-stdin-watch "$@" >"$tmp/$script.port" 2>>"$tmp/helpers.log" &
+    helper_pids+=($!)
+    for _ in $(seq 1 100); do
+        read -r _ port <"$tmp/$script.port" 2>/dev/null && [[ -n ${port:-} ]] && break
+        sleep 0.1
+    done
+    printf '%s\n' "${port:?$script did not start}"
+}
+proxy_port=$(start_helper sigv4_proxy.py --upstream "$endpoint")
+oidc_port=$(start_helper oidc_server.py --bearer act-request-token --sub repo:aws-secrets-env/e2e:ref:refs/heads/main)
+role_rc=0
+(
+    cd "$tmp/repo"
+    env HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
+        ${offline[@]+"${offline[@]}"} \
+        "$act" push \
+        -P ubuntu-latest=-self-hosted \
+        -W tests/action/workflows/role.yml \
+        --action-cache-path "$tmp/act-cache" \
+        --no-cache-server \
+        --env AWS_ENDPOINT_URL="http://127.0.0.1:$proxy_port" \
+        --env AWS_REGION=us-east-1 \
+        --env AWS_EC2_METADATA_DISABLED=true \
+        --env ACTIONS_ID_TOKEN_REQUEST_URL="http://127.0.0.1:$oidc_port/token?api-version=2.0" \
+        --env ACTIONS_ID_TOKEN_REQUEST_TOKEN=act-request-token \
+        --env E2E_BINARY="$bin" \
+        --env E2E_EXPECTED="$tmp/expected" \
+        --local-repository aws-secrets-env/aws-secrets-env@v0="$tmp/repo" \
+        </dev/null
+) >"$tmp/act-role.log" 2>&1 || role_rc=$?
+if [[ $role_rc -eq 0 ]] && grep -q 'E2E-PASS role-oidc$' "$tmp/act-role.log"; then
+    ok "role-to-assume alone: the job's OIDC token assumes the role, nothing AWS_* reaches later steps"
+else
+    not_ok "role-to-assume alone (act exit $role_rc)"
+fi
+# GitHub's endpoint was asked for AWS's audience; STS got the token; the
+# role's temporary keys (ASIA…) signed the secrets' read.
+signers=$(curl -fsS "http://127.0.0.1:$proxy_port/__log" |
+    "$python" -c 'import json,sys; print(" ".join(e["call"]+"@"+e["key"][:4] for e in json.load(sys.stdin)))')
+audiences=$(curl -fsS "http://127.0.0.1:$oidc_port/__log" |
+    "$python" -c 'import json,sys; print(" ".join(e["audience"]+":"+str(e["authorized"]) for e in json.load(sys.stdin)))')
+if [[ $signers == "AssumeRoleWithWebIdentity@ secretsmanager.BatchGetSecretValue@ASIA" &&
+    $audiences == "sts.amazonaws.com:True" ]]; then
+    ok "role-to-assume: AssumeRoleWithWebIdentity, then the read signed by the role"
+else
+    not_ok "role-to-assume: calls were [$signers], token requests [$audiences]"
+fi
+
+# No value, and no line of a multi-line value, anywhere in either log.
 leaks=0
 for f in "$tmp"/expected/* "$tmp"/expected-official/*; do
     name=${f##*/}
@@ -317,7 +373,7 @@ for f in "$tmp"/expected/* "$tmp"/expected-official/*; do
         [[ -n $line ]] && needles+=("$line")
     done <"$f"
     for needle in "${needles[@]}"; do
-        if grep -qF -- "$needle" "$tmp/act.log" "$tmp/act-user.log"; then
+        if grep -qF -- "$needle" "$tmp/act.log" "$tmp/act-user.log" "$tmp/act-role.log"; then
             echo "  leaked: a value (or line) of $name" >&2
             leaks=$((leaks + 1))
         fi

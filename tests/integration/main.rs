@@ -16,6 +16,7 @@ mod logs;
 mod messages;
 #[path = "../common/passwords.rs"]
 mod passwords;
+mod role;
 mod support;
 mod takeover;
 #[cfg(target_os = "linux")]

@@ -55,7 +55,16 @@ impl Watcher {
             .enable_all()
             .build()
             .map_err(Error::Runtime)?;
-        let checker = runtime.block_on(Checker::new(config.region.clone(), config.limits));
+        let total = config.limits.total;
+        let checker = runtime
+            .block_on(async {
+                let checker =
+                    Checker::new(config.region.clone(), config.limits, config.role.as_ref());
+                tokio::time::timeout(total, checker).await
+            })
+            .map_err(|_| Error::Timeout {
+                seconds: total.as_secs_f64(),
+            })??;
         let requests = config.selectors.iter().map(Request::of).collect();
         Ok(Watcher {
             config,
