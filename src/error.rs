@@ -288,6 +288,26 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A variable that `execve` cannot pass to the command: a NUL byte, or
+    /// a string past the kernel's limit. Names the variable, never the value.
+    #[error("variable `{name}` (from {source_desc}) cannot be passed to `{program}`: {reason}")]
+    Unpassable {
+        name: String,
+        source_desc: String,
+        program: String,
+        reason: String,
+    },
+
+    /// The command's whole environment and arguments past the kernel's limit.
+    #[error(
+        "the environment and arguments of `{program}` would take {bytes} bytes, over the kernel's limit of {limit} (ARG_MAX, a quarter of the stack limit); select fewer values, or pass large ones as files with --binary-dir"
+    )]
+    TooBigToExec {
+        program: String,
+        bytes: usize,
+        limit: usize,
+    },
+
     #[error("cannot write to standard output: {0}")]
     Stdout(#[source] std::io::Error),
 
@@ -314,7 +334,7 @@ impl Error {
             Error::Many(errors) if errors.iter().all(|e| e.exit_code() == 2) => 2,
             // As shells do: 127 for a command not found, 126 for one that cannot run.
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
-            Error::Exec { .. } => 126,
+            Error::Exec { .. } | Error::Unpassable { .. } | Error::TooBigToExec { .. } => 126,
             _ => 1,
         }
     }
@@ -353,7 +373,9 @@ impl Error {
             Error::EnvFile { .. } | Error::Read { .. } => "unreadable env file",
             Error::NotProvided { .. } => "key missing",
             Error::Runtime(_) => "internal error",
-            Error::Exec { .. } => "command failed to start",
+            Error::Exec { .. } | Error::Unpassable { .. } | Error::TooBigToExec { .. } => {
+                "command failed to start"
+            }
             Error::Many(_) => "several errors",
         }
     }

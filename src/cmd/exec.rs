@@ -4,6 +4,7 @@
 //! With `--watch` (Linux) the command runs as a child of a supervisor that
 //! restarts it when a value changes (`exec/supervise.rs`).
 
+mod limits;
 #[cfg(target_os = "linux")]
 mod signals;
 #[cfg(target_os = "linux")]
@@ -42,6 +43,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
     refuse_for(Destination::Command, &variables, &config.allow, &[])?;
     crate::write::payloads(&variables, started + config.limits.total)?;
     let variables = environment(args.keep_existing, variables);
+    limits::check(&program(args), &args.command, &variables)?;
     let command = command(args, &variables);
     let shown = announce(args, variables.len(), config.selectors.len(), "");
     replace_process(command, shown)
@@ -61,8 +63,11 @@ fn command(args: &ExecArgs, variables: &[Variable]) -> Command {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);
     command.args(rest);
-    // The selectors are configuration of this step, not of the program.
-    command.env_remove("AWS_SECRETS_ENV_SECRET_ID");
+    // The selectors and --watch are configuration of this step, not of the
+    // program.
+    for name in limits::REMOVED {
+        command.env_remove(name);
+    }
     for v in variables {
         command.env(&v.name, v.value.expose());
     }

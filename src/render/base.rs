@@ -25,6 +25,7 @@ const NOT_ASSIGNMENT: &str = "is not `KEY=VALUE`, a comment or a blank line";
 const UNCLOSED: &str = "opens a quote that is never closed";
 const UNQUOTED: &str = "has an unquoted value holding a quote, a backslash or a backtick, which readers take differently";
 const SHELL_SYNTAX: &str = "holds shell syntax beyond quoting (`;`, `&`, `|`, `<`, `>`, parentheses, `$(`, backticks or a line continuation)";
+const BACKSLASH_QUOTE: &str = "has a single-quoted value ending in a backslash, which python-dotenv and node dotenv read as an escaped quote";
 const TRAILING: &str = "has text after its value that is not a comment";
 const CR: &str = "holds a carriage return; save the file with LF line ends";
 const BOM: &str = "starts with a byte order mark";
@@ -243,8 +244,22 @@ fn value_end(
     match (grammar, b.get(start)) {
         (Grammar::Docker, _) => Ok((eol, false)),
         (Grammar::Shell, _) => shell_word(b, start),
-        (_, Some(b'\'')) => closing(b, start, false).map(|end| (end, true)),
-        (_, Some(b'"')) => closing(b, start, true).map(|end| (end, true)),
+        (_, Some(b'\'')) => {
+            let end = closing(b, start, false)?;
+            // `'x\'`: the shell's `x\`, but an escaped quote to python-dotenv
+            // and node dotenv, which read on to the next quote.
+            if grammar == Grammar::Dotenv && b[end - 2] == b'\\' {
+                return Err(BACKSLASH_QUOTE);
+            }
+            Ok((end, true))
+        }
+        (_, Some(b'"')) => {
+            let end = closing(b, start, true)?;
+            if grammar == Grammar::Dotenv && runs_code(&b[start + 1..end - 1]) {
+                return Err(SHELL_SYNTAX);
+            }
+            Ok((end, true))
+        }
         _ => {
             let text = &b[start..eol];
             // dotenv: whitespace then `#` starts a comment.
@@ -259,6 +274,9 @@ fn value_end(
             }
             if text[..end].iter().any(|c| b"'\"\\`".contains(c)) {
                 return Err(UNQUOTED);
+            }
+            if grammar == Grammar::Dotenv && runs_code(&text[..end]) {
+                return Err(SHELL_SYNTAX);
             }
             Ok((start + end, false))
         }
@@ -293,8 +311,7 @@ fn shell_word(b: &[u8], start: usize) -> Result<(usize, bool), &'static str> {
             }
             b'"' => {
                 let end = closing(b, p, true)?;
-                let inner = &b[p..end];
-                if inner.contains(&b'`') || inner.windows(2).any(|w| w == b"$(") {
+                if runs_code(&b[p + 1..end - 1]) {
                     return Err(SHELL_SYNTAX);
                 }
                 p = end;
@@ -307,10 +324,65 @@ fn shell_word(b: &[u8], start: usize) -> Result<(usize, bool), &'static str> {
             b' ' | b'\t' | b'\n' => break,
             b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' | b'`' => return Err(SHELL_SYNTAX),
             b'$' if b.get(p + 1) == Some(&b'(') => return Err(SHELL_SYNTAX),
+            b'$' if b.get(p + 1) == Some(&b'{') => {
+                let Some(close) = b[p + 2..].iter().position(|&c| c == b'}') else {
+                    return Err(SHELL_SYNTAX);
+                };
+                if !plain_expansion(&b[p + 2..p + 2 + close]) {
+                    return Err(SHELL_SYNTAX);
+                }
+                p += 2 + close + 1;
+            }
             _ => p += 1,
         }
     }
     Ok((p, quoted))
+}
+
+/// Whether a shell sourcing `text` (double-quoted or unquoted) would run
+/// code: a command substitution, a backtick, or an expansion beyond
+/// [`plain_expansion`] (`${B@P}` expands B as a prompt, running the command
+/// substitutions B holds; `${A:B}` evaluates B as arithmetic, where an array
+/// subscript runs commands). A backslash takes the next byte literally.
+fn runs_code(text: &[u8]) -> bool {
+    let mut i = 0;
+    while i < text.len() {
+        match (text[i], text.get(i + 1)) {
+            (b'`', _) | (b'$', Some(b'(')) => return true,
+            (b'$', Some(b'{')) => {
+                let inner = &text[i + 2..];
+                let Some(close) = inner.iter().position(|&c| c == b'}') else {
+                    return true;
+                };
+                if !plain_expansion(&inner[..close]) {
+                    return true;
+                }
+                i += 2 + close;
+            }
+            (b'\\', _) => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `${NAME}` or a default form `${NAME:-word}` (`-`, `=`, `+`, `?`, with or
+/// without `:`) whose word holds no expansion: what python-dotenv and shells
+/// both read without running anything.
+fn plain_expansion(inner: &[u8]) -> bool {
+    let name = inner
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count();
+    if name == 0 || inner[0].is_ascii_digit() {
+        return false;
+    }
+    let rest = &inner[name..];
+    let op = rest.strip_prefix(b":").unwrap_or(rest);
+    rest.is_empty()
+        || (matches!(op.first(), Some(b'-' | b'=' | b'+' | b'?'))
+            && !op[1..].iter().any(|c| b"$`{}@\\".contains(c)))
 }
 
 /// What may follow a value on its line: blanks, and in dotenv and shell a

@@ -205,9 +205,11 @@ fn nothing_changed_no_restart_and_each_check_costs_one_call_per_secret_or_batch(
     let calls = &after[before.len()..];
     let count = |name: &str| calls.iter().filter(|c| c.as_str() == name).count();
     let checks = count("AmazonSSM.GetParameters");
-    // 4 s at 0.5 s ±20%: about 8 checks; each one DescribeSecret per
-    // secret, one GetParameters for both names, one page of the path.
-    assert!((5..=11).contains(&checks), "{checks} checks: {calls:?}");
+    // 4 s at 0.5 s ±20%: about 8 checks on an idle machine, fewer when moto
+    // is slow (a loaded machine); what is checked is the cost of each: one
+    // DescribeSecret per secret, one GetParameters for both names, one page
+    // of the path.
+    assert!((2..=11).contains(&checks), "{checks} checks: {calls:?}");
     assert_eq!(
         count("secretsmanager.DescribeSecret"),
         2 * checks,
@@ -532,4 +534,135 @@ fn credential_process_helpers_are_left_to_the_sdk() {
     assert!(!stderr.contains("check failed"), "{stderr}");
     assert_eq!(run.lines("starts"), ["cp-value-1"], "never restarted");
     run.no_leak();
+}
+
+/// The lines of the supervisor's stderr that it wrote itself.
+fn own_lines(run: &Running) -> Vec<String> {
+    run.stderr()
+        .lines()
+        .filter(|l| l.starts_with("aws-secrets-env:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A rotated value that no environment can carry (a NUL byte) is refused
+/// before the running app is stopped: the app keeps running, and the next
+/// good value restarts it.
+#[test]
+fn a_value_no_environment_can_carry_keeps_the_running_child() {
+    let (t, id) = watched("nul-value-1", &[], RECORDER);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    moto().put(&id, r#"{"A":"nul\u0000value-2"}"#);
+    run.test.remember("value-2");
+    run.until(15, "the refusal", |r| {
+        r.stderr().contains("the new values are refused")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(run.lines("starts"), ["nul-value-1"]);
+    assert!(run.lines("events").is_empty(), "the app was stopped");
+    assert_eq!(
+        own_lines(&run),
+        [
+            "aws-secrets-env: loaded 1 variable from 1 selector; starting `sh`; watching for changes every 0.5 s",
+            "aws-secrets-env: watch: a value changed, but the new values are refused; `sh` keeps running with the old ones",
+            &format!(
+                "aws-secrets-env: watch: variable `A` (from secret `{id}` key `A`) cannot be passed to `sh`: its value holds a NUL byte, which no environment can carry"
+            ),
+        ]
+    );
+    rotate(&mut run.test, &id, "good-value-3");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts")[1], "good-value-3");
+    run.no_leak();
+}
+
+/// New values past what execve takes (one string over the kernel's
+/// `MAX_ARG_STRLEN` of 128 KiB) are refused the same way.
+#[test]
+fn an_environment_past_the_kernel_limit_keeps_the_running_child() {
+    let (t, id) = watched("big-value-1", &[], RECORDER);
+    let run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    let big = "b".repeat(140 * 1024);
+    moto().put(&id, &format!(r#"{{"A":"{big}"}}"#));
+    run.until(15, "the refusal", |r| {
+        r.stderr().contains("the new values are refused")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(run.lines("starts"), ["big-value-1"]);
+    assert!(run.lines("events").is_empty(), "the app was stopped");
+    assert_eq!(
+        own_lines(&run)[1..],
+        [
+            "aws-secrets-env: watch: a value changed, but the new values are refused; `sh` keeps running with the old ones".to_string(),
+            format!(
+                "aws-secrets-env: watch: variable `A` (from secret `{id}` key `A`) cannot be passed to `sh`: `A=` and its value take 143363 bytes, over the kernel's limit of 131072 for one environment string"
+            ),
+        ]
+    );
+}
+
+/// A restart stops the app's whole process group: a server the app started
+/// in the background does not keep running with the old values.
+#[test]
+fn a_restart_stops_the_apps_background_children_too() {
+    let script = format!("sleep 300 & echo $! >> background; {RECORDER}");
+    let (t, id) = watched("group-value-1", &[], &script);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    let first: u32 = run.lines("background")[0].parse().unwrap();
+    assert!(Path::new(&format!("/proc/{first}")).exists());
+    rotate(&mut run.test, &id, "group-value-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    run.until(5, "the old background child to end", |_| {
+        !Path::new(&format!("/proc/{first}")).exists()
+    });
+    let second: u32 = run.lines("background")[1].parse().unwrap();
+    assert!(Path::new(&format!("/proc/{second}")).exists());
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
+}
+
+/// Every asynchronous signal reaches the app, as tini forwards them, not
+/// only the seven that were once named.
+#[test]
+fn every_asynchronous_signal_is_forwarded() {
+    let signals = [
+        "ALRM", "USR1", "USR2", "PWR", "URG", "VTALRM", "PROF", "TSTP", "CONT", "XCPU", "RTMIN+3",
+        "RTMIN+20",
+    ];
+    let traps = signals
+        .iter()
+        .map(|s| format!("trap 'echo {s} >> events' {s}; "))
+        .collect::<Vec<_>>()
+        .concat();
+    let script = format!(
+        "printf '%s\\n' \"$A\" >> starts; {traps}trap 'echo term >> events; exit 7' TERM; \
+         while :; do sleep 0.05; done"
+    );
+    let t = Test::exec().secret("s", r#"{"A":"fwd-value-1"}"#);
+    let id = t.name("s");
+    let t = t.args([
+        "--secret-id",
+        &id,
+        "--watch",
+        "0.5",
+        "--",
+        "bash",
+        "-c",
+        &script,
+    ]);
+    let mut run = Running::start(t);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    for (n, s) in signals.iter().enumerate() {
+        run.signal(s);
+        run.until(10, &format!("SIG{s} at the child"), |r| {
+            r.lines("events").len() == n + 1
+        });
+    }
+    assert_eq!(run.lines("events"), signals);
+    assert_eq!(run.lines("starts").len(), 1);
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
 }

@@ -10,15 +10,21 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
-/// Forwarded to the child, as tini forwards them.
-pub(super) const FORWARDED: [c_int; 7] = [
-    libc::SIGTERM,
-    libc::SIGINT,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGWINCH,
+/// Left alone, as tini leaves them: the synchronous signals (a fault of the
+/// thread that gets them) and the terminal's stop signals for background
+/// reads and writes. `SIGKILL` and `SIGSTOP` cannot be caught at all. Every
+/// other signal is forwarded to the child, but `SIGCHLD` (reaping) and the
+/// supervisor's own wake-up.
+const NOT_COLLECTED: [c_int; 9] = [
+    libc::SIGFPE,
+    libc::SIGILL,
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGABRT,
+    libc::SIGTRAP,
+    libc::SIGSYS,
+    libc::SIGTTIN,
+    libc::SIGTTOU,
 ];
 
 /// Those that ask the child to end: after one, a change no longer restarts it.
@@ -26,25 +32,42 @@ pub(super) fn ends(signal: c_int) -> bool {
     matches!(signal, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
 }
 
-/// Raised by the watcher thread to wake the supervisor; never forwarded.
+/// Queued by the watcher thread to wake the supervisor (`sigqueue`), with
+/// a random cookie as its value: told apart from a `SIGALRM` sent from
+/// outside (which is forwarded) by that cookie, which no other process
+/// knows.
 const WAKE: c_int = libc::SIGALRM;
 
-/// The blocked set: [`FORWARDED`], `SIGCHLD` and the wake-up signal.
+/// The wake-up's cookie, drawn when the signals are blocked.
+static COOKIE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A signal taken by [`Blocked::wait`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Received {
+    /// To forward to the child.
+    Forward(c_int),
+    /// A child ended, or the watcher has news: look around.
+    Look,
+}
+
+/// The blocked set: every signal but [`NOT_COLLECTED`].
 pub(super) struct Blocked(libc::sigset_t);
 
 impl Blocked {
     /// Blocks the set in the calling thread and so in every thread it starts
-    /// afterwards: call it before any thread exists. (A child started with
-    /// `std::process::Command` gets an empty mask again.)
+    /// afterwards: call it before any thread exists, from the thread that
+    /// supervises. (A child inherits the mask: `supervise::spawn` empties
+    /// it in the child before `execve`.)
     pub(super) fn block() -> io::Result<Blocked> {
         let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-        // SAFETY: `set` is initialized by sigemptyset before any other use;
-        // the signal numbers are valid.
+        // SAFETY: `set` is initialized by sigfillset before any other use;
+        // the signal numbers are valid. (glibc's sigfillset leaves out the
+        // signals it reserves for its threads.)
         let set = unsafe {
-            libc::sigemptyset(set.as_mut_ptr());
+            libc::sigfillset(set.as_mut_ptr());
             let mut set = set.assume_init();
-            for signal in FORWARDED.into_iter().chain([libc::SIGCHLD, WAKE]) {
-                libc::sigaddset(&raw mut set, signal);
+            for signal in NOT_COLLECTED {
+                libc::sigdelset(&raw mut set, signal);
             }
             set
         };
@@ -54,29 +77,75 @@ impl Blocked {
         if rc != 0 {
             return Err(io::Error::from_raw_os_error(rc));
         }
+        COOKIE.store(
+            usize::try_from(fastrand::u64(1..)).unwrap_or(usize::MAX),
+            std::sync::atomic::Ordering::SeqCst,
+        );
         Ok(Blocked(set))
     }
 
     /// The next signal of the set, or `None` after `timeout`.
-    pub(super) fn wait(&self, timeout: Duration) -> Option<c_int> {
+    pub(super) fn wait(&self, timeout: Duration) -> Option<Received> {
         let timeout = libc::timespec {
             tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
             tv_nsec: libc::c_long::from(timeout.subsec_nanos().cast_signed()),
         };
-        // SAFETY: the set and the timespec are valid; no siginfo is wanted.
-        let signal = unsafe {
-            libc::sigtimedwait(&raw const self.0, std::ptr::null_mut(), &raw const timeout)
+        let mut info = MaybeUninit::<libc::siginfo_t>::zeroed();
+        // SAFETY: the set, the siginfo and the timespec are valid.
+        let signal =
+            unsafe { libc::sigtimedwait(&raw const self.0, info.as_mut_ptr(), &raw const timeout) };
+        if signal <= 0 {
+            return None;
+        }
+        // SAFETY: sigtimedwait filled `info` for the signal it returned;
+        // si_value is valid to read for SI_QUEUE.
+        let own = unsafe {
+            let info = info.assume_init();
+            info.si_code == libc::SI_QUEUE
+                && info.si_value().sival_ptr as usize
+                    == COOKIE.load(std::sync::atomic::Ordering::SeqCst)
         };
-        (signal > 0).then_some(signal)
+        Some(match signal {
+            libc::SIGCHLD => Received::Look,
+            WAKE if own => Received::Look,
+            _ => Received::Forward(signal),
+        })
     }
 }
 
 /// Wakes the supervisor's [`Blocked::wait`] (from another thread).
 pub(super) fn wake() {
-    // SAFETY: signalling this very process with a blocked signal.
+    let cookie = COOKIE.load(std::sync::atomic::Ordering::SeqCst);
+    let value = libc::sigval {
+        sival_ptr: cookie as *mut libc::c_void,
+    };
+    // SAFETY: queueing a signal every thread blocks to this very process;
+    // no memory is shared through the value.
     unsafe {
-        libc::kill(libc::getpid(), WAKE);
+        libc::sigqueue(libc::getpid(), WAKE, value);
     }
+}
+
+/// Sends `signal` to every process of the group `pgid` (the app started
+/// as the leader of a group of its own, and what it started in it).
+pub(super) fn send_group(pgid: u32, signal: c_int) {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return;
+    };
+    // SAFETY: kill has no memory effects; `-pgid` names a group of ours.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+/// Whether any process of group `pgid` is still there (zombies included,
+/// until they are reaped).
+pub(super) fn group_alive(pgid: u32) -> bool {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the group exists.
+    unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
 /// Sends `signal` to process `pid`; a process already gone is no error.
@@ -163,6 +232,35 @@ mod tests {
         assert_eq!(exit_code(0), 0);
         assert_eq!(exit_code(libc::SIGTERM), 143);
         assert_eq!(exit_code(libc::SIGKILL), 137);
+    }
+
+    #[test]
+    fn forwarded_signals_are_all_but_the_synchronous_ones() {
+        let blocked = Blocked::block().unwrap();
+        // SAFETY: reading a valid, initialized signal set.
+        let member = |s| unsafe { libc::sigismember(&raw const blocked.0, s) } == 1;
+        for s in [
+            libc::SIGTERM,
+            libc::SIGALRM,
+            libc::SIGPWR,
+            libc::SIGURG,
+            libc::SIGTSTP,
+        ] {
+            assert!(member(s), "{s} collected");
+        }
+        assert!(member(libc::SIGRTMIN() + 3) && member(libc::SIGRTMAX()));
+        for s in NOT_COLLECTED {
+            assert!(!member(s), "{s} left alone");
+        }
+        // This test's thread blocked them: unblock again.
+        // SAFETY: `blocked.0` is a valid set.
+        unsafe {
+            libc::pthread_sigmask(
+                libc::SIG_UNBLOCK,
+                &raw const blocked.0,
+                std::ptr::null_mut(),
+            )
+        };
     }
 
     #[test]

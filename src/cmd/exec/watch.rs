@@ -28,6 +28,8 @@ pub(super) struct Watcher {
     pub(super) keep_existing: bool,
     /// The command's printable name, for messages.
     pub(super) program: String,
+    /// The command and its arguments, for the size of what `execve` takes.
+    pub(super) arguments: Vec<std::ffi::OsString>,
     pub(super) masked: Masked,
     /// The versions the running command's values are at; `None` until a
     /// check succeeded.
@@ -71,6 +73,7 @@ impl Watcher {
             interval: Duration::from_secs_f64(interval),
             keep_existing,
             program,
+            arguments: Vec::new(),
             masked: Masked::default(),
             baseline: None,
             running: Vec::new(),
@@ -180,6 +183,16 @@ impl Watcher {
         let variables = super::environment(self.keep_existing, variables);
         let changed = changed(&self.running, &variables);
         if changed == 0 {
+            return None;
+        }
+        // Checked before the running command is stopped: values it could
+        // not be started with are refused like any other.
+        if let Err(e) = super::limits::check(&self.program, &self.arguments, &variables) {
+            eprintln!(
+                "aws-secrets-env: watch: a value changed, but the new values are refused; `{}` keeps running with the old ones",
+                self.program
+            );
+            report(&e);
             return None;
         }
         let deadline = std::time::Instant::now() + self.config.limits.total;

@@ -120,3 +120,49 @@ fn shell_words_docker_raw_and_systemd_comments() {
         "; c\nA=\"\\$\"  \nB=x\n"
     );
 }
+
+/// python-dotenv and node dotenv read `\'` inside single quotes as an
+/// escaped quote, so `A='x\'` runs on to the next quote for them: the line
+/// reads differently, and is refused (red team L6).
+#[test]
+fn a_single_quoted_dotenv_value_ending_in_a_backslash_is_refused() {
+    let base = "A='x\\'\nDB_PASSWORD=placeholder\n# '\n";
+    assert_eq!(
+        error(Format::Dotenv, base),
+        LineError {
+            line: 1,
+            reason: BACKSLASH_QUOTE
+        }
+    );
+    // Shells read it as `x\`, as the shell grammar does.
+    assert_eq!(fill(Format::Shell, "A='x\\'\n", &[]), "A='x\\'\n");
+}
+
+/// Lines that run code when a shell sources the file are refused by every
+/// grammar that a shell may source (red team I1): command substitution in
+/// double quotes or unquoted, and expansions beyond `${NAME}` and its
+/// default forms (`${B@P}` runs the command substitutions held in B).
+#[test]
+fn lines_that_run_code_when_sourced_are_refused() {
+    for (format, base) in [
+        (Format::Dotenv, "A=\"$(touch pwned)\"\n"),
+        (Format::Dotenv, "A=\"x`touch pwned`\"\n"),
+        (Format::Dotenv, "A=$(touch pwned)\n"),
+        (Format::Dotenv, "A=\"${B@P}\"\n"),
+        (Format::Dotenv, "A=${B@P}\n"),
+        (Format::Shell, "B='$(touch pwned)'\nA=${B@P}\n"),
+        (Format::Shell, "A=\"${B@P}\"\n"),
+        (Format::Shell, "A=${B:C}\n"),
+        (Format::Shell, "A=${B:-$(touch pwned)}\n"),
+    ] {
+        let err = error(format, base);
+        assert_eq!(err.reason, SHELL_SYNTAX, "{format:?} {base:?}");
+    }
+    // Plain and default expansions stay, as python-dotenv and shells read them.
+    for (format, base) in [
+        (Format::Dotenv, "A=\"${B}\"\nC=\"${D:-x y}\"\nE=${F-g}\n"),
+        (Format::Shell, "A=\"${B}\"\nC=${D:-x}\nE=$F\n"),
+    ] {
+        assert_eq!(fill(format, base, &[]), base, "{format:?}");
+    }
+}
