@@ -3,7 +3,11 @@
 # machine that has the Rust toolchain: system packages, a project venv (.venv)
 # with the pinned moto server, python-dotenv and act, and the conformance
 # readers (tests/readers/install.sh).
-# Usage: scripts/setup.sh [--minimal]   (--minimal: only what the demo needs)
+# Usage: scripts/setup.sh [--minimal | --release]
+#   --minimal: only what the demo needs
+#   --release: also what scripts/rehearse-release.sh and tests/release/ need:
+#              buildah and skopeo (images without a daemon), file, and maturin
+#              and actionlint from scripts/requirements-release.txt
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -33,8 +37,9 @@ apt_install() {
 if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   apt_install python3 python3-venv python3-pip
 fi
-full=1
+full=1 release=
 [ "${1:-}" = "--minimal" ] && full=
+[ "${1:-}" = "--release" ] && release=1
 if [ -n "$full" ]; then
   # dash for read-back tests; curl/openssl/git for the action's install and act tests.
   apt_install dash ca-certificates curl openssl git shellcheck
@@ -53,6 +58,20 @@ PY
 then
   say "pip install -r scripts/requirements-test.txt"
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+if [ -n "$release" ]; then
+  apt_install buildah skopeo file
+  if ! .venv/bin/python - scripts/requirements-release.txt <<'PY' 2>/dev/null
+import importlib.metadata as m, re, sys
+pins = [re.match(r"([A-Za-z0-9_.-]+)(\[[^]]*\])?==(\S+)", l) for l in open(sys.argv[1])]
+sys.exit(0 if all(m.version(p[1]) == p[3] for p in pins if p) else 1)
+PY
+  then
+    say "pip install -r scripts/requirements-release.txt"
+    .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-release.txt
+  fi
+  say "ready for scripts/rehearse-release.sh: $(.venv/bin/maturin --version), $(buildah --version)"
+  exit 0
 fi
 if [ -n "$full" ]; then
   # The conformance readers: Go (godotenv, gotenv, viper from Debian), node
