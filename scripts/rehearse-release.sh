@@ -192,7 +192,7 @@ with zipfile.ZipFile(wheel) as z:
     got = hashlib.sha256(z.read(names[0])).hexdigest()
 assert got == want, (got, want)
 EOF
-say "wheels: $(cd "$out/wheels" && ls | tr '\n' ' ')(the wheel's binary is the asset's)"
+say "wheels: $(cd "$out/wheels" && find . -type f -printf '%P ')(the wheel's binary is the asset's)"
 
 # ------------------------------------------------------------ image
 # release.yml's image job builds the same Dockerfile with docker buildx from

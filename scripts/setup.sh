@@ -6,7 +6,8 @@
 # Usage: scripts/setup.sh [--minimal | --release]
 #   --minimal: only what the demo needs
 #   --release: also what scripts/rehearse-release.sh and tests/release/ need:
-#              buildah and skopeo (images without a daemon), file, and maturin
+#              buildah and skopeo (images without a daemon), file, busybox-static
+#              (a shell for the test image), and maturin
 #              and actionlint from scripts/requirements-release.txt
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +61,7 @@ then
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 if [ -n "$release" ]; then
-  apt_install buildah skopeo file
+  apt_install buildah skopeo file busybox-static
   if ! .venv/bin/python - scripts/requirements-release.txt <<'PY' 2>/dev/null
 import importlib.metadata as m, re, sys
 pins = [re.match(r"([A-Za-z0-9_.-]+)(\[[^]]*\])?==(\S+)", l) for l in open(sys.argv[1])]

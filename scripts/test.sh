@@ -8,6 +8,9 @@
 #   3. licences and bans (cargo deny), a short reproducible fuzzing run
 #   4. the GitHub Action: actionlint, static checks (no nested uses:), verified install,
 #      then end to end under act (offline)
+#   5. the release rehearsal (scripts/rehearse-release.sh: assets, the
+#      release commit and tags, wheels, image; one release build), then the
+#      action, the wheel and the image used as a user would (tests/release/)
 # Usage: scripts/test.sh [fast]   (fast: lane 1 only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +62,15 @@ bash tests/action/static_test.sh
 bash tests/action/install_test.sh
 bash tests/action/run_test.sh
 bash tests/action/act_test.sh
+
+lane "release rehearsal, then the action, the wheel and the image as a user would"
+bash scripts/setup.sh --release
+rehearsal=$(mktemp -d "${TMPDIR:-/tmp}/rehearsal.XXXXXXXX")
+bash scripts/rehearse-release.sh "$rehearsal"
+bash tests/release/act_test.sh "$rehearsal"
+bash tests/release/wheel_test.sh "$rehearsal"
+bash tests/release/image_test.sh "$rehearsal"
+rm -rf -- "$rehearsal"
 lane "all passed"
 # The plain closing line CI reads: the Rust suites above ran with cargo test.
-echo "test.sh: 4 lanes passed, 0 failed"
+echo "test.sh: 5 lanes passed, 0 failed"
