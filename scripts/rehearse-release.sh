@@ -116,7 +116,7 @@ head=$(git -C "$src" rev-parse --short HEAD)
     fi
     git "${maintainer[@]}" tag -a "$tag" -m "aws-secrets-env $version"
 )
-git init -q --bare "$out/remote.git"
+git init -q --bare --initial-branch=main "$out/remote.git"
 git -C "$src" push -q "$out/remote.git" "HEAD:refs/heads/main" "refs/tags/$tag"
 say "pushed main and $tag to OUT/remote.git (standing for github.com/aws-secrets-env/aws-secrets-env)"
 
