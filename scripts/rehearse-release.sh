@@ -129,7 +129,7 @@ assets=$out/download/$tag
 say "build: x86_64-unknown-linux-musl asset (release profile; minutes when cold)"
 bin=$(bash "$build/scripts/build-asset.sh" --static --cargo-target x86_64-unknown-linux-gnu \
     x86_64-unknown-linux-musl "$assets")
-say "build: STAND-IN: the x86_64-unknown-linux-musl asset holds the statically linked x86_64-unknown-linux-gnu build ($(file -b "$bin" 2>/dev/null | cut -d, -f1-2 || echo "static")); release.yml builds musl, aarch64, macOS and Windows on native runners"
+say "build: STAND-IN: the x86_64-unknown-linux-musl asset holds the statically linked x86_64-unknown-linux-gnu build ($(file -b "$bin" 2>/dev/null | grep -o 'static[-a-z]* linked' || echo static)); release.yml builds musl, aarch64, macOS and Windows on native runners"
 "$bin" --version >/dev/null || die "the built binary does not run"
 if command -v ldd >/dev/null && ldd "$bin" 2>&1 | grep -q '=>'; then
     die "$bin is dynamically linked"

@@ -8,8 +8,8 @@
 #     write against moto into a mounted directory, read back exactly;
 #   - the CA bundle is what verifies TLS: against moto over HTTPS with a
 #     certificate of a CA made here, the image's own bundle refuses it (an
-#     unknown issuer, not a missing bundle), and SSL_CERT_FILE naming that CA
-#     lets the write through;
+#     unknown issuer), the same bundle with that CA added lets the write
+#     through, and so does SSL_CERT_FILE naming that CA;
 #   - a user's Dockerfile: FROM scratch plus a shell, `COPY --from=
 #     ghcr.io/aws-secrets-env/aws-secrets-env:<version> /aws-secrets-env
 #     /usr/local/bin/` and `ENTRYPOINT ["aws-secrets-env", "exec", …, "--",
@@ -75,6 +75,7 @@ mkdir -p "$tmp/asset"
 tar -xzf "$out/download/$tag/aws-secrets-env-x86_64-unknown-linux-musl.tar.gz" -C "$tmp/asset" aws-secrets-env
 check "its binary is the release asset's" cmp -s "$root/aws-secrets-env" "$tmp/asset/aws-secrets-env"
 check "its CA bundle holds certificates" grep -q 'BEGIN CERTIFICATE' "$root/etc/ssl/certs/ca-certificates.crt"
+cp "$root/etc/ssl/certs/ca-certificates.crt" "$tmp/image-bundle.crt"
 "${bh[@]}" umount "$ctr" >/dev/null
 
 # ---------------------------------------------------------------- run from the layers
@@ -119,7 +120,7 @@ curl -fsS --cacert "$tmp/ca/ca.pem" -o /dev/null "$tls/moto-api/" || {
     echo "image_test: moto over TLS did not start" >&2
     exit 1
 }
-AWS_ENDPOINT_URL=$tls "$python" - <<'PY'
+AWS_ENDPOINT_URL=$tls "$python" -W ignore - <<'PY'
 import os, boto3
 c = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
                  aws_access_key_id="test", aws_secret_access_key="test", verify=False)
@@ -141,10 +142,17 @@ tls_write() { # tls_write LOG [buildah run options...]
 rc=0
 tls_write "$tmp/tls-bundle.log" || rc=$?
 check "TLS, the image's bundle: the test CA's certificate is refused" test "$rc" -ne 0
+check "TLS, the image's bundle: the error names the unknown issuer" grep -q 'invalid peer certificate: UnknownIssuer' "$tmp/tls-bundle.log"
+# The same image with the test CA added to its bundle, nothing else changed:
+# the write goes through, so the bundle at that path is what verifies TLS.
+cat "$tmp/image-bundle.crt" "$tmp/ca/ca.pem" >"$tmp/bundle-plus-test-ca.crt"
+plus=$("${bh[@]}" from --pull=never -q "$image")
+"${bh[@]}" copy -q "$plus" "$tmp/bundle-plus-test-ca.crt" /etc/ssl/certs/ca-certificates.crt >/dev/null
 rc=0
-tls_write "$tmp/tls-none.log" --env SSL_CERT_FILE=/nonexistent.pem || rc=$?
-check "TLS, no bundle at all fails too, with another error than the image's bundle" \
-    bash -c '(($1 != 0)) && ! cmp -s "$2" "$3"' _ "$rc" "$tmp/tls-bundle.log" "$tmp/tls-none.log"
+"${run[@]}" "${tls_env[@]}" --env AWS_MAX_ATTEMPTS=1 "$plus" -- \
+    /aws-secrets-env write --secret-id rel/tls --output - --timeout 10 >"$tmp/tls-plus.log" 2>&1 || rc=$?
+check "TLS, the image's bundle with the test CA added: the write goes through" \
+    bash -c '(($1 == 0)) && [[ $(cat "$2") == *tls-value-rehearsal* ]]' _ "$rc" "$tmp/tls-plus.log"
 rc=0
 tls_write "$tmp/tls-ca.log" --env SSL_CERT_FILE=/test-ca/test-ca.pem || rc=$?
 check "TLS, SSL_CERT_FILE naming the test CA: the write goes through" \
@@ -166,8 +174,9 @@ b_rc=0
 check "a user's Dockerfile with COPY --from=$image builds" test "$b_rc" -eq 0
 ((b_rc == 0)) || cat "$tmp/user-build.log"
 if ((b_rc == 0)); then
-    entry=$("${bh[@]}" inspect --type image --format '{{json .OCIv1.Config.Entrypoint}}' localhost/user-app)
-    mapfile -t argv < <("$python" -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])))' "$entry")
+    "${bh[@]}" inspect --type image localhost/user-app >"$tmp/user-image.json"
+    mapfile -t argv < <("$python" -c 'import json, sys
+print("\n".join(json.load(open(sys.argv[1]))["OCIv1"]["config"]["Entrypoint"]))' "$tmp/user-image.json")
     uctr=$("${bh[@]}" from --pull=never -q localhost/user-app)
     rm -f "$tmp/vol/DB_PASSWORD"
     e_rc=0

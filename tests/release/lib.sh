@@ -91,15 +91,15 @@ start_moto() {
         exit 1
     }
     mkdir -p "$tmp/expected"
-    # Values with quotes, $, a backtick, % and spaces: what a naive tool
-    # mangles. Each expected value goes to its own file, never to the log.
+    # Values with quotes, $, a backtick, %, # and spaces: what a naive tool
+    # mangles (each readable back by every default dotenv reader). Each expected value goes to its own file, never to the log.
     "$python" - "$endpoint" "$tmp/expected" <<'EOF'
 import json, os, sys
 import boto3
 endpoint, out = sys.argv[1:3]
 app = {
-    "DB_PASSWORD": "rel-pa$$word 'single' \"double\" `id` 100% rehearsal",
-    "API_KEY": "rel-key-$HOME-rehearsal",
+    "DB_PASSWORD": "p@ss w0rd $HOME `id` 100% #1 rehearsal",
+    "API_KEY": "rel-key-\"quoted\"-rehearsal",
 }
 token = "rel-token with spaces $(whoami) rehearsal"
 c = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
