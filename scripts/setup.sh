@@ -7,8 +7,8 @@
 #   --minimal: only what the demo needs
 #   --release: also what scripts/rehearse-release.sh and tests/release/ need:
 #              buildah and skopeo (images without a daemon), file, busybox-static
-#              (a shell for the test image), and maturin
-#              and actionlint from scripts/requirements-release.txt
+#              (a shell for the test image), and maturin from
+#              scripts/requirements-release.txt
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
