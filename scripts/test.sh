@@ -4,7 +4,8 @@
 #   1. fast lane (no root): rustfmt, unit tests, integration tests against a
 #      moto server the harness starts on 127.0.0.1, clippy, shellcheck
 #   2. conformance lane: every format read back by its real consumers
-#      (tests/readers/install.sh; systemd needs root)
+#      (tests/readers/install.sh; systemd needs root), and the official
+#      action's test cases run against the action (tests/official/)
 #   3. licences and bans (cargo deny), a short reproducible fuzzing run
 #   4. the GitHub Action: actionlint, static checks (no nested uses:), verified install,
 #      then end to end under act (offline)
@@ -36,6 +37,10 @@ bash scripts/shellcheck.sh
 lane "conformance lane: readers"
 bash scripts/setup.sh
 cargo test --locked --features conformance --test conformance
+# The official action's own test cases against this action's main step
+# (tests/official/cases.json; each difference a row of docs/action.md).
+cargo build --locked --quiet
+.venv/bin/python tests/official/run.py
 
 lane "cargo deny, fuzzing"
 # Licences (no GPL), banned crates (OpenSSL, envfile) and sources; the

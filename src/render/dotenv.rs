@@ -1,8 +1,11 @@
 //! `dotenv`: no syntax is read alike by every dotenv reader, so the encoder
 //! writes each value in the first encoding ([`readers::Encoding`]) that every
 //! reader of the file reads back exactly — `K='v'`, `K="v"`, `K="…\\n…"`,
-//! `K=v` — or refuses, naming the first reader that would misread it and the
-//! `--reader` choice that would carry it. The readers are the ones named with
+//! `K=v`, and each reader's own escapes: `K="…\\"…\\$…"` (bash, dash,
+//! systemd, gotenv, Ruby), `K="…\\"…"` (python-dotenv, phpdotenv), `` K=`…` ``
+//! (node dotenv) — or refuses, naming the first reader that would misread it
+//! and the one change that carries it (a `--reader` list, `ExcludeCharacters`
+//! for a generated password, or a format). The readers are the ones named with
 //! `--reader`, or [`Reader::DEFAULT`]: python-dotenv, node dotenv, dotenvx,
 //! godotenv, gotenv, viper, Ruby dotenv, phpdotenv, django-environ, bash,
 //! dash and systemd (measured: tests/readers/, docs/research/env-formats.md).
@@ -116,5 +119,66 @@ mod tests {
         assert_eq!(ok, format!("K='{pem}'\n"));
         let err = document(&[var("a\0b")], &[Reader::Bash]).unwrap_err();
         assert!(err.to_string().contains("NUL"));
+    }
+}
+
+/// Issue 22: each refusal names the one change that carries the value.
+#[cfg(test)]
+mod messages {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn refusal(value: &str, readers: &[Reader]) -> String {
+        let v = Variable::new("DB_PASSWORD", Secret::new(value), "test");
+        encode_for(&v, readers).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_generated_password_is_told_the_characters_to_exclude() {
+        assert_eq!(
+            refusal("k'9\"Xq2$mZ!p7@Lw#r4^Tn8&Vb1*Hs6", &[]),
+            "format `dotenv` cannot carry the value of `DB_PASSWORD` to reader `python-dotenv`: \
+             it contains a single quote together with `\"`, `$` or backtick, which needs escapes \
+             this reader does not read back exactly; use a password generated with \
+             `ExcludeCharacters` set to `\"'\\$` (every reader of the file reads the others \
+             alike) instead"
+        );
+    }
+
+    #[test]
+    fn named_readers_are_narrowed_to_those_that_carry_the_value() {
+        assert_eq!(
+            refusal(
+                "k'9\"Xq2$mZ!p7@Lw#r4^Tn8&Vb1*Hs6",
+                &[Reader::PythonDotenv, Reader::Bash]
+            ),
+            "format `dotenv` cannot carry the value of `DB_PASSWORD` to reader `python-dotenv`: \
+             it contains a single quote together with `\"`, `$` or backtick, which needs escapes \
+             this reader does not read back exactly; use `--reader bash` if only those read the \
+             file instead"
+        );
+    }
+
+    #[test]
+    fn a_pem_key_is_told_the_readers_that_carry_it() {
+        assert_eq!(
+            refusal("-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n", &[]),
+            "format `dotenv` cannot carry the value of `DB_PASSWORD` to reader `gotenv`: it \
+             contains a line break, and Debian's gotenv (also under viper 1.10) ends the line \
+             there, raw or written `\\n`: a later line can even set another variable; use \
+             `--reader python-dotenv,node-dotenv,dotenvx,godotenv,phpdotenv,bash,dash,systemd` \
+             if only those read the file instead"
+        );
+    }
+
+    #[test]
+    fn a_value_no_reader_of_the_set_carries_is_told_a_format() {
+        assert_eq!(
+            refusal("line one\n$HOME", &[Reader::DjangoEnviron]),
+            "format `dotenv` cannot carry the value of `DB_PASSWORD` to reader `django-environ`: \
+             it contains a line break (LF, VT, FF, U+001C–U+001E, U+0085, U+2028 or U+2029), \
+             where django-environ's `str.splitlines()` ends the line; use `--format shell` (for \
+             `source`) or `--format json` instead"
+        );
     }
 }

@@ -333,7 +333,7 @@ fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
             "aws-secrets-env: error: format `dotenv` cannot carry the value of `KEY` to reader \
              `gotenv`: it contains a line break, and {GOTENV_LINES}; use `--reader \
              python-dotenv,node-dotenv,dotenvx,godotenv,phpdotenv,bash,dash,systemd` if only \
-             those read the file, or {OTHER_FORMATS}\n"
+             those read the file instead\n"
         ))
         .expect_no_file("app.env")
         .run()
@@ -362,12 +362,12 @@ fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
         .select("pem4")
         .args(["--reader", "ruby-dotenv,bash"])
         .status(1)
-        .stderr(format!(
+        .stderr(
             "aws-secrets-env: error: format `dotenv` cannot carry the value of `KEY` to reader \
              `ruby-dotenv`: it contains a line break, and Ruby dotenv 2.4 splits the file into \
              lines before parsing: a later line can even set another variable; use `--reader \
-             bash` if only those read the file, or {OTHER_FORMATS}\n"
-        ))
+             bash` if only those read the file instead\n",
+        )
         .expect_no_file("app.env")
         .run()
         .no_leak();
@@ -392,10 +392,6 @@ fn dotenv_refuses_line_breaks_for_the_default_readers_and_names_them() {
 const GOTENV_LINES: &str = "Debian's gotenv (also under viper 1.10) ends the line there, raw \
                             or written `\\n`: a later line can even set another variable";
 
-/// The formats a dotenv refusal offers instead.
-const OTHER_FORMATS: &str =
-    "`--format shell` (for `source`), `--format systemd` or `--format json` instead";
-
 #[test]
 fn missing_json_key_is_named() {
     Test::new()
@@ -414,11 +410,12 @@ fn dotenv_refusals_name_key_and_format_and_suggest_another() {
         .with_file("app.env", "PREVIOUS='1'\n")
         .select("r")
         .status(1)
-        .stderr(format!(
+        .stderr(
             "aws-secrets-env: error: format `dotenv` cannot carry the value of `BAD` to reader \
              `python-dotenv`: it contains a single quote together with `\"`, `$` or backtick, \
-             so neither quote style reads back the same; use {OTHER_FORMATS}\n"
-        ))
+             which needs escapes this reader does not read back exactly; use `--reader \
+             gotenv,viper,ruby-dotenv,bash,dash,systemd` if only those read the file instead\n",
+        )
         .expect_file("app.env", "PREVIOUS='1'\n")
         .run()
         .no_leak();
@@ -431,20 +428,21 @@ fn dotenv_refusals_name_key_and_format_and_suggest_another() {
             "CR",
             "python-dotenv",
             "it contains a carriage return (CR), which python-dotenv turns into LF; use \
-             `--reader bash,dash,systemd` if only those read the file, or",
+             `--reader bash,dash,systemd` if only those read the file instead",
         ),
         (
             "INTERP",
             "python-dotenv",
             "it contains `${`, which python-dotenv expands even inside single quotes; use \
              `--reader node-dotenv,dotenvx,godotenv,gotenv,viper,ruby-dotenv,phpdotenv,bash,\
-             dash,systemd` if only those read the file, or",
+             dash,systemd` if only those read the file instead",
         ),
         (
             "BS",
             "python-dotenv",
-            "it contains a backslash together with `'`, `\"`, `$` or backtick, which dotenv \
-             readers unescape differently; use",
+            "it contains a single quote together with a backslash, which needs escapes this \
+             reader does not read back exactly; use `--reader gotenv,viper,ruby-dotenv,bash,dash,\
+             systemd` if only those read the file instead",
         ),
         (
             "LF",
@@ -452,7 +450,7 @@ fn dotenv_refusals_name_key_and_format_and_suggest_another() {
             &format!(
                 "it contains a line break, and {GOTENV_LINES}; use `--reader \
                  python-dotenv,node-dotenv,dotenvx,godotenv,phpdotenv,bash,dash,systemd` if \
-                 only those read the file, or"
+                 only those read the file instead"
             ),
         ),
     ] {
@@ -461,7 +459,7 @@ fn dotenv_refusals_name_key_and_format_and_suggest_another() {
             .status(1)
             .stderr(format!(
                 "aws-secrets-env: error: format `dotenv` cannot carry the value of `{key}` to \
-                 reader `{reader}`: {why} {OTHER_FORMATS}\n"
+                 reader `{reader}`: {why}\n"
             ))
             .expect_no_file("app.env")
             .run();

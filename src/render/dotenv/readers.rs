@@ -88,7 +88,9 @@ impl Reader {
     // stay apart so each reader's rule reads whole.
     #[allow(clippy::match_same_arms)]
     pub fn misreads(self, encoding: Encoding, value: &str, line: &str) -> Option<&'static str> {
-        use Encoding::{Bare, Double, DoubleEscapedNewline, Single};
+        use Encoding::{
+            Backtick, Bare, Double, DoubleBackslash, DoubleEscaped, DoubleEscapedNewline, Single,
+        };
         use Reader::{
             Bash, Dash, DjangoEnviron, Docker, Dotenvx, Godotenv, Gotenv, NodeDotenv, Phpdotenv,
             PythonDotenv, RubyDotenv, Systemd, Viper,
@@ -100,14 +102,14 @@ impl Reader {
             (Docker | Gotenv | Viper, _) if line.len() >= MAX_LINE => Some(
                 "makes a line longer than 64 KiB, which docker refuses and where Debian's gotenv (also under viper 1.10) silently stops reading the file",
             ),
-            (Docker, Bare) | (Bash | Dash, Single | Double | Bare) => None,
+            (Docker, Bare) | (Bash | Dash, Single | Double | Bare | DoubleEscaped) => None,
             (Docker, _) => Some(
                 "needs quotes, which `docker run --env-file` keeps as part of the value (use `--format docker` for it)",
             ),
             (Systemd, _) if super::super::has_noncharacter(value) => Some(
                 "contains a Unicode noncharacter (U+FDD0–U+FDEF, U+FFFE, U+FFFF…), which systemd rejects",
             ),
-            (Systemd, Single | Double | Bare) => None,
+            (Systemd, Single | Double | Bare | DoubleEscaped) => None,
             (Bash | Dash | Systemd, DoubleEscapedNewline) => Some(
                 "contains a line break, written `\\n` inside double quotes for the readers that need it, which bash, dash and systemd read as two characters",
             ),
@@ -124,6 +126,27 @@ impl Reader {
                 _ => {
                     "contains a carriage return (CR), where Ruby dotenv, phpdotenv and django-environ end the line"
                 }
+            }),
+            // Measured on generated passwords with the real readers: Go
+            // gotenv and Ruby dotenv unescape `\"`, `\\`, `\$` and backtick
+            // alike, but read `\\n`/`\\r` as a line break or CR.
+            (Gotenv | Viper | RubyDotenv, DoubleEscaped)
+                if !lf && !value.contains("\\n") && !value.contains("\\r") =>
+            {
+                None
+            }
+            // python-dotenv and phpdotenv unescape `\"` and `\\` in double
+            // quotes, but expand `${…}` there.
+            (PythonDotenv, DoubleBackslash) if !value.contains("${") => None,
+            (Phpdotenv, DoubleBackslash) if !value.contains("${") && php_one_entry(line) => None,
+            // node dotenv's backtick quotes: no escapes at all.
+            (NodeDotenv, Backtick) if !value.ends_with('\\') => None,
+            (_, DoubleEscaped | DoubleBackslash | Backtick) => Some(if !value.contains('\'') {
+                "needs escapes inside quotes, which this reader does not read back exactly"
+            } else if value.contains('\\') {
+                "contains a single quote together with a backslash, which needs escapes this reader does not read back exactly"
+            } else {
+                "contains a single quote together with `\"`, `$` or backtick, which needs escapes this reader does not read back exactly"
             }),
             (DjangoEnviron, _) if has(SPLITLINES) => Some(
                 "contains a line break (LF, VT, FF, U+001C–U+001E, U+0085, U+2028 or U+2029), where django-environ's `str.splitlines()` ends the line",
@@ -229,14 +252,27 @@ pub enum Encoding {
     /// `v`: only `[A-Za-z0-9_./:@%+,-]`, not empty (what `docker run
     /// --env-file` needs, and every other reader reads alike).
     Bare,
+    /// `"v"` with a `\` before each `\`, `"`, `$` and backtick, line breaks
+    /// kept literally: POSIX shell double quotes, which systemd's
+    /// `EnvironmentFile=` reads alike (the `--format systemd` encoding). It
+    /// carries any value but NUL to bash, dash and systemd.
+    DoubleEscaped,
+    /// `"v"` with a `\` before each `\` and `"` only: python-dotenv and
+    /// phpdotenv (without `${`).
+    DoubleBackslash,
+    /// `` `v` ``: v has no backtick (node dotenv).
+    Backtick,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 4] = [
+    pub const ALL: [Encoding; 7] = [
         Encoding::Single,
         Encoding::Double,
         Encoding::DoubleEscapedNewline,
         Encoding::Bare,
+        Encoding::DoubleEscaped,
+        Encoding::DoubleBackslash,
+        Encoding::Backtick,
     ];
 
     /// `value` as written after `K=`, or `None` when this encoding cannot
@@ -255,8 +291,25 @@ impl Encoding {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_./:@%+,-".contains(c)))
             .then(|| value.to_string()),
+            Encoding::DoubleEscaped => Some(escaped(value, &dq_special)),
+            Encoding::DoubleBackslash => Some(escaped(value, &['"', '\\'])),
+            Encoding::Backtick => (!value.contains('`')).then(|| format!("`{value}`")),
         }
     }
+}
+
+/// `"value"` with a `\` before each of `special`.
+fn escaped(value: &str, special: &[char]) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if special.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 /// Why no encoding carries a value to every reader of the set.
@@ -270,32 +323,89 @@ pub(crate) struct ReaderRefusal {
     /// The readers of the set that would read that encoding back exactly:
     /// `--reader` naming only them lets the value through.
     pub carriers: Vec<Reader>,
+    /// The one change to suggest ([`ReaderRefusal::suggest`]).
+    pub change: Change,
+}
+
+/// What lets a refused value through, one change per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// `--reader` naming only the carriers.
+    Readers,
+    /// A password Secrets Manager generates with `ExcludeCharacters` set to
+    /// [`EXCLUDE`]: the value without those characters is carried.
+    ExcludeCharacters,
+    /// Another format.
+    Format,
+}
+
+/// `ExcludeCharacters` for `GetRandomPassword` (or a rotation function) that
+/// makes every generated password pass every reader but docker: without
+/// `"`, `'`, `\` and `$`, each is written `'…'` and read back alike
+/// (measured: `generated_password_refusals` below).
+pub(crate) const EXCLUDE: &str = "\"'\\$";
+
+/// Whether `value` could be a password `GetRandomPassword` made with its
+/// defaults: 12 or more characters of printable ASCII without spaces, with a
+/// lower-case and an upper-case letter, a digit and a punctuation character.
+fn looks_generated(value: &str) -> bool {
+    let b = value.as_bytes();
+    let has = |f: fn(&u8) -> bool| b.iter().any(f);
+    b.len() >= 12
+        && b.iter().all(u8::is_ascii_graphic)
+        && has(u8::is_ascii_lowercase)
+        && has(u8::is_ascii_uppercase)
+        && has(u8::is_ascii_digit)
+        && has(u8::is_ascii_punctuation)
 }
 
 impl ReaderRefusal {
     /// What to do instead: the `--reader` choice that would carry the value
     /// (when some reader of the set can), else the formats that carry it.
     pub(crate) fn suggest(&self) -> String {
-        let formats = "`--format shell` (for `source`), `--format systemd` or `--format json`";
-        if self.carriers.is_empty() {
-            return formats.to_string();
+        match self.change {
+            Change::Readers => {
+                let names: Vec<&str> = self.carriers.iter().map(|r| r.name()).collect();
+                format!("`--reader {}` if only those read the file", names.join(","))
+            }
+            Change::ExcludeCharacters => format!(
+                "a password generated with `ExcludeCharacters` set to `{EXCLUDE}` (every reader of the file reads the others alike)"
+            ),
+            Change::Format => "`--format shell` (for `source`) or `--format json`".to_string(),
         }
-        let names: Vec<&str> = self.carriers.iter().map(|r| r.name()).collect();
-        format!(
-            "`--reader {}` if only those read the file, or {formats}",
-            names.join(",")
-        )
     }
 }
 
 /// The line `NAME=…` (no line end) that every reader in `readers` reads back
 /// as `value` exactly (an empty set means [`Reader::DEFAULT`]), or why not.
 pub(crate) fn encode(name: &str, value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> {
-    let readers: &[Reader] = if readers.is_empty() {
-        &Reader::DEFAULT
-    } else {
-        readers
+    let named = !readers.is_empty();
+    let readers: &[Reader] = if named { readers } else { &Reader::DEFAULT };
+    let mut refusal = match refuse(name, value, readers) {
+        Ok(line) => return Ok(line),
+        Err(refusal) => refusal,
     };
+    // One change per message: the readers the user named, narrowed; else
+    // for a generated password, the characters to exclude; else the
+    // default set narrowed; else another format.
+    let excluded = || {
+        let rest: String = value.chars().filter(|c| !EXCLUDE.contains(*c)).collect();
+        looks_generated(value) && refuse(name, &rest, readers).is_ok()
+    };
+    refusal.change = if named && !refusal.carriers.is_empty() {
+        Change::Readers
+    } else if excluded() {
+        Change::ExcludeCharacters
+    } else if refusal.carriers.is_empty() {
+        Change::Format
+    } else {
+        Change::Readers
+    };
+    Err(refusal)
+}
+
+/// [`encode`] for a non-empty `readers`, its refusal's change not yet chosen.
+fn refuse(name: &str, value: &str, readers: &[Reader]) -> Result<String, ReaderRefusal> {
     // (misreaders, reason of the first one) of the best encoding so far
     let mut best: Option<(Vec<Reader>, &'static str)> = None;
     for encoding in Encoding::ALL {
@@ -337,6 +447,7 @@ pub(crate) fn encode(name: &str, value: &str, readers: &[Reader]) -> Result<Stri
                     }
                     v
                 }),
+            change: Change::Format,
         },
         None => ReaderRefusal {
             reader: readers[0],
@@ -346,6 +457,7 @@ pub(crate) fn encode(name: &str, value: &str, readers: &[Reader]) -> Result<Stri
                 "contains a single quote together with `\"`, `$` or backtick, so neither quote style reads back the same"
             },
             carriers: Vec::new(),
+            change: Change::Format,
         },
     })
 }
@@ -434,5 +546,61 @@ mod tests {
         let r = encode("K", "a b", &[Reader::Docker, Reader::Bash]).unwrap_err();
         assert_eq!(r.reader, Reader::Docker);
         assert!(r.reason.contains("--format docker"));
+    }
+}
+
+/// Issue 22: how many generated passwords each reader (alone, and the
+/// default set) refuses — the figures of the README's reader table.
+#[cfg(test)]
+mod generated {
+    use super::*;
+    use crate::passwords::Seeded;
+
+    /// Passwords measured: 32 characters, `GetRandomPassword`'s defaults.
+    const N: usize = 2000;
+
+    fn refused(readers: &[Reader], passwords: &[String]) -> usize {
+        passwords
+            .iter()
+            .filter(|p| encode("K", p, readers).is_err())
+            .count()
+    }
+
+    /// `refused` of `N` as the README prints it: a percentage, one decimal.
+    fn percent(refused: usize) -> String {
+        format!("{:.1} %", refused as f64 * 100.0 / N as f64)
+    }
+
+    /// The measured figures, by `--reader` name (`default`: no `--reader`).
+    fn measured() -> Vec<(&'static str, String)> {
+        let passwords = Seeded::new(2026).passwords(N, 32);
+        let mut out = vec![("default", percent(refused(&[], &passwords)))];
+        for &r in Reader::value_variants() {
+            out.push((r.name(), percent(refused(&[r], &passwords))));
+        }
+        out
+    }
+
+    #[test]
+    fn generated_password_refusals() {
+        let passwords = Seeded::new(2026).passwords(N, 32);
+        // Shell double quotes with escapes carry any password.
+        for r in [Reader::Bash, Reader::Dash, Reader::Systemd] {
+            assert_eq!(refused(&[r], &passwords), 0, "{}", r.name());
+        }
+        // Without EXCLUDE's characters, no password is refused by the default set.
+        let mut rng = Seeded::new(7);
+        let excluded: Vec<String> = (0..N)
+            .map(|_| {
+                rng.password(40)
+                    .chars()
+                    .filter(|c| !EXCLUDE.contains(*c))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(refused(&[], &excluded), 0);
+        for (name, figure) in measured() {
+            eprintln!("{name}: {figure}");
+        }
     }
 }
