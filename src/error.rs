@@ -195,15 +195,6 @@ pub enum Error {
     },
 
     #[error(
-        "variable `{name}` (from {source_desc}) is not matched by --allow-names, which limits what may be {verb}"
-    )]
-    NotAllowed {
-        name: String,
-        source_desc: String,
-        verb: &'static str,
-    },
-
-    #[error(
         "variable `{name}` (from {source_desc}) is already set in this step's environment; name it in --overwrite (the action's `overwrite` input) to replace it"
     )]
     Exists { name: String, source_desc: String },
@@ -366,7 +357,6 @@ impl Error {
             | Error::EmptyName { .. }
             | Error::Reserved { .. }
             | Error::Denied { .. }
-            | Error::NotAllowed { .. }
             | Error::Exists { .. } => "variable name",
             Error::Refused { .. } | Error::RefusedForReader { .. } => "value refused by format",
             Error::Write { .. } | Error::Stdout(_) => "write failed",

@@ -73,14 +73,62 @@ pub(crate) enum Destination {
     Command,
 }
 
+/// The names the workflow declared for another process's environment: the
+/// aliases of its selectors, `--allow-names` patterns, and (for `write`) the
+/// keys of `--example` and `--base`. A secret chooses values, the repository
+/// chooses names: a key that a secret adds and nothing declares is left out.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    exact: Vec<String>,
+    patterns: Vec<String>,
+}
+
+impl Declared {
+    /// `exact` names (aliases, file keys) and `patterns` (`--allow-names`).
+    pub(crate) fn new(exact: impl IntoIterator<Item = String>, patterns: &[String]) -> Declared {
+        Declared {
+            exact: exact.into_iter().collect(),
+            patterns: patterns.to_vec(),
+        }
+    }
+
+    /// Whether nothing at all is declared.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.patterns.is_empty()
+    }
+
+    /// Whether `name` is declared: equal to an exact name, or matched by a
+    /// pattern (case-sensitively).
+    pub(crate) fn covers(&self, name: &str) -> bool {
+        self.exact.iter().any(|n| n == name) || policy::matches_any(&self.patterns, name)
+    }
+}
+
+/// The variables `declared` covers (all of them for `None`: the drop-in,
+/// or `exec` without `--allow-names`), and the names it leaves out, in order.
+pub(crate) fn declared_only(
+    variables: &[Variable],
+    declared: Option<&Declared>,
+) -> (Vec<Variable>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut left_out = Vec::new();
+    for v in variables {
+        if declared.is_none_or(|d| d.covers(&v.name)) {
+            kept.push(v.clone());
+        } else {
+            left_out.push(v.name.clone());
+        }
+    }
+    (kept, left_out)
+}
+
 /// Refuses, for every variable bound to another process's environment, a
-/// name the [`policy`] denies, a name outside `allow` (when given), and for
-/// later steps a name the step's environment already has unless `overwrite`
-/// names it.
+/// name the [`policy`] denies, and for later steps a name the step's
+/// environment already has unless `overwrite` names it. The caller has
+/// already left out what the workflow did not declare ([`declared_only`]).
 pub(crate) fn refuse_for(
     destination: Destination,
     variables: &[Variable],
-    allow: &[String],
     overwrite: &[String],
 ) -> Result<(), Error> {
     let verb = match destination {
@@ -98,12 +146,6 @@ pub(crate) fn refuse_for(
                     verb,
                     family: family.name(),
                     reason: family.reason(),
-                })
-            } else if !policy::allowed_by(allow, &v.name) {
-                Some(Error::NotAllowed {
-                    name,
-                    source_desc,
-                    verb,
                 })
             } else if destination == Destination::LaterSteps
                 && policy::refuses_replacing(&v.name, overwrite, |n| std::env::var_os(n).is_some())

@@ -17,7 +17,6 @@ use crate::cli::ExecArgs;
 use crate::error::{Error, sanitize};
 use crate::flatten::Variable;
 use crate::load::load;
-use crate::names::{Destination, refuse_for};
 use std::process::Command;
 
 /// The exit status of `exec --watch --on-change exit` after a change:
@@ -40,7 +39,7 @@ pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
         ));
     }
     let variables = load(&config)?;
-    refuse_for(Destination::Command, &variables, &config.allow, &[])?;
+    let variables = super::for_command(&variables, &config)?;
     crate::write::payloads(&variables, started + config.limits.total)?;
     let variables = environment(args.keep_existing, variables);
     limits::check(&program(args), &args.command, &variables)?;

@@ -113,6 +113,18 @@ impl Files {
         }
     }
 
+    /// The keys of the example and the base: names the repository declares.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        if let Some((_, example)) = &self.example {
+            keys.extend(example.iter().cloned());
+        }
+        if let Some((_, base)) = &self.base {
+            keys.extend(base.keys().map(str::to_string));
+        }
+        keys
+    }
+
     /// The base's path, when `key` comes from it: a plan line's source.
     pub(crate) fn base_source(&self, key: &str) -> Option<String> {
         match &self.base {

@@ -15,6 +15,8 @@ use crate::fetch::credentials::Role;
 use crate::flatten::{self, BinaryMode, ParseJson};
 use crate::github;
 use crate::load::Config;
+use crate::names::{Declared, Destination, declared_only, refuse_for};
+use crate::secret::Variable;
 use crate::select::{Selector, Source};
 use std::time::Duration;
 
@@ -92,6 +94,36 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
             external_id: args.role_external_id.clone(),
         }),
     })
+}
+
+/// The aliases of `selectors`. An alias names one variable, or prefixes a
+/// JSON secret's keys; only the first declares a name (`names::Declared`
+/// compares whole names).
+pub(crate) fn aliases(selectors: &[Selector]) -> Vec<String> {
+    selectors.iter().filter_map(|s| s.alias.clone()).collect()
+}
+
+/// `exec`'s variables: what `--allow-names` and the aliases declare when
+/// `--allow-names` is given, every one otherwise; a notice names the rest
+/// (a key added to a secret never stops the app); then the deny set.
+pub(crate) fn for_command(variables: &[Variable], config: &Config) -> Result<Vec<Variable>, Error> {
+    let declared = (!config.allow.is_empty())
+        .then(|| Declared::new(aliases(&config.selectors), &config.allow));
+    let (kept, left_out) = declared_only(variables, declared.as_ref());
+    if !left_out.is_empty() {
+        eprintln!(
+            "aws-secrets-env: notice: {} not set for the command because {} not declared: {}; declare a name with an alias (`NAME,ID:KEY`) or --allow-names",
+            plural(left_out.len(), "variable"),
+            if left_out.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+            left_out.join(", ")
+        );
+    }
+    refuse_for(Destination::Command, &kept, &[])?;
+    Ok(kept)
 }
 
 /// `1 variable`, `2 variables`.

@@ -40,6 +40,8 @@ fn reserved_names_are_refused_unless_allowed_for_a_plain_file() {
             "--allow-reserved-names",
             "--format",
             "github-env",
+            "--allow-names",
+            "*",
         ])
         .run()
         .failure()

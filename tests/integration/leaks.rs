@@ -132,6 +132,8 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
         // Line breaks reach only the readers that carry them.
         .args(match format {
             "dotenv" => vec!["--reader", "python-dotenv,node-dotenv,bash"],
+            // An export: every name declared, the deny set still applies.
+            "github-env" => vec!["--allow-names", "*"],
             _ => vec![],
         })
         .env("GITHUB_ACTIONS", "true")

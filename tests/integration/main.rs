@@ -5,6 +5,7 @@
 #![cfg(unix)]
 
 mod base;
+mod declared;
 mod dropin;
 mod exec;
 mod faults;

@@ -1,5 +1,7 @@
-//! A secret's JSON keys cannot take over later steps or a command: the deny
-//! policy by family, the allow patterns, and existing variables kept.
+//! A secret's JSON keys cannot take over later steps or a command: only
+//! declared names are exported, the deny policy by family stays behind that
+//! (`--allow-names '*'` declares everything), and existing variables are
+//! kept.
 
 use crate::support::Test;
 
@@ -33,7 +35,7 @@ fn export_env_refuses_every_hijacking_name_and_exports_nothing() {
     std::fs::write(&env_file, "").unwrap();
     let out = t
         .select("hj")
-        .arg("--export-env")
+        .args(["--export-env", "--allow-names", "*"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_ENV", env_file.to_str().unwrap())
         .run()
@@ -75,42 +77,31 @@ fn exec_refuses_them_too() {
 }
 
 #[test]
-fn allow_names_limits_what_is_exported() {
-    let t = Test::new().secret(
-        "al",
-        r#"{"DB_HOST":"allowed-host-1","OTHER":"other-value-1"}"#,
-    );
+fn allow_names_declares_what_is_exported_and_the_rest_is_named() {
+    let t = Test::new()
+        .secret(
+            "al",
+            r#"{"DB_HOST":"allowed-host-1","OTHER":"other-value-1"}"#,
+        )
+        .with_file("gh_env", "");
     let env_file = t.path("gh_env");
-    std::fs::write(&env_file, "").unwrap();
-    let id = t.name("al");
     let out = t
         .select("al")
-        .args(["--export-env", "--allow-names", "DB_*"])
+        .args(["--export-env", "--no-file", "--allow-names", "DB_*"])
         .env("GITHUB_ENV", env_file.to_str().unwrap())
-        .run()
-        .failure();
+        .stderr(
+            "aws-secrets-env: notice: 1 variable not exported because the workflow does not declare it: OTHER; declare a name with an alias (`NAME,ID:KEY`), allow-names, or the example or base file\n\
+             aws-secrets-env: wrote 2 variables from 1 selector to no file (dotenv): DB_HOST, OTHER\n\
+             aws-secrets-env: exported 1 of them to later steps through GITHUB_ENV: DB_HOST\n",
+        )
+        .run();
+    let exported = out.file("gh_env");
     assert!(
-        out.stderr.contains(&format!(
-            "variable `OTHER` (from secret `{id}` key `OTHER`) is not matched by --allow-names"
-        )),
-        "{}",
-        out.stderr
+        exported.starts_with("DB_HOST<<ghadelimiter_")
+            && exported.contains("\nallowed-host-1\n")
+            && !exported.contains("OTHER"),
+        "{exported}"
     );
-    assert_eq!(
-        std::fs::read_to_string(out.test.path("gh_env")).unwrap(),
-        ""
-    );
-    Test::new()
-        .args([
-            "--secret-id",
-            &id,
-            "--export-env",
-            "--allow-names",
-            "DB_*,OTHER",
-        ])
-        .env("GITHUB_ENV", env_file.to_str().unwrap())
-        .run()
-        .success();
 }
 
 #[test]
@@ -121,7 +112,7 @@ fn an_existing_variable_is_replaced_only_when_named() {
     let id = t.name("ex");
     let out = t
         .select("ex")
-        .arg("--export-env")
+        .args(["--export-env", "--allow-names", "DB_HOST"])
         .env("GITHUB_ENV", env_file.to_str().unwrap())
         .env("DB_HOST", "from-the-workflow")
         .run()
@@ -137,6 +128,7 @@ fn an_existing_variable_is_replaced_only_when_named() {
     assert_eq!(std::fs::read_to_string(&env_file).unwrap(), "");
     Test::new()
         .args(["--secret-id", &id, "--export-env", "--overwrite", "DB_HOST"])
+        .args(["--allow-names", "DB_HOST"])
         .env("GITHUB_ENV", env_file.to_str().unwrap())
         .env("DB_HOST", "from-the-workflow")
         .run()

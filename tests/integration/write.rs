@@ -710,7 +710,7 @@ fn step_outputs_summary_and_export_env() {
     let out = t
         .select("gh")
         .args(["--reader", "python-dotenv"])
-        .arg("--export-env")
+        .args(["--export-env", "--allow-names", "DB_SOURCE,MULTI"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", output.to_str().unwrap())
         .env("GITHUB_ENV", env.to_str().unwrap())

@@ -16,7 +16,6 @@ use crate::cli::OnChange;
 use crate::error::{Error, sanitize};
 use crate::flatten::Variable;
 use crate::load::{Config, load_again};
-use crate::names::{Destination, refuse_for};
 use std::mem::MaybeUninit;
 use std::process::Command;
 use std::sync::mpsc::{self, Receiver};
@@ -62,7 +61,7 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> 
     // by the next one. A failed check is reported and does not stop the start.
     watcher.baseline = watcher.check();
     let variables = load_again(&watcher.config, &mut watcher.masked)?;
-    refuse_for(Destination::Command, &variables, &watcher.config.allow, &[])?;
+    let variables = crate::cmd::for_command(&variables, &watcher.config)?;
     crate::write::payloads(&variables, started + watcher.config.limits.total)?;
     let variables = environment(args.keep_existing, variables);
     super::limits::check(&program, &args.command, &variables)?;

@@ -12,7 +12,6 @@ use crate::fetch::Request;
 use crate::fetch::versions::{Checker, Versions};
 use crate::flatten::Variable;
 use crate::load::{Config, Masked, load_again};
-use crate::names::{Destination, refuse_for};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -154,10 +153,8 @@ impl Watcher {
     /// Loads the values at `versions`; the variables to restart with if they
     /// differ from the running ones and may be set.
     fn reload(&mut self, versions: Versions) -> Option<Vec<Variable>> {
-        let loaded = load_again(&self.config, &mut self.masked).and_then(|variables| {
-            refuse_for(Destination::Command, &variables, &self.config.allow, &[])?;
-            Ok(variables)
-        });
+        let loaded = load_again(&self.config, &mut self.masked)
+            .and_then(|variables| crate::cmd::for_command(&variables, &self.config));
         let variables = match loaded {
             Ok(variables) => variables,
             Err(e) if transient(&e) => {
