@@ -4,11 +4,11 @@
 
 use super::fill::Files;
 use super::{plan, plural};
+use crate::cli::Mask;
 use crate::cli::WriteArgs;
 use crate::error::{Error, sanitize};
 use crate::github::{self, Append};
 use crate::load::load;
-use crate::cli::Mask;
 use crate::names::{Declared, Destination, declared_only, refuse_for, refuse_reserved};
 use crate::render::{self, Format};
 use crate::secret::Variable;

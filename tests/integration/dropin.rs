@@ -133,6 +133,9 @@ fn export_only_carries_every_generated_password_and_key() {
         &format!("SA,{sa}"),
         "--name-transformation",
         "uppercase",
+        // Our style exports declared names only: here, all of them.
+        "--allow-names",
+        "*",
     ]);
     // Our style: a JSON secret's keys, an alias prefixing them with `_`.
     exported(t, &expected(&passwords, ["", "TLS_KEY", "SA_"]));
