@@ -50,6 +50,14 @@ mod run {
                 if !e.use_stderr() {
                     return ExitCode::SUCCESS; // --help, --version
                 }
+                if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+                    && e.to_string().contains("--secret-id")
+                {
+                    eprintln!(
+                        "aws-secrets-env: the selectors can also come from \
+                         AWS_SECRETS_ENV_SECRET_ID (one per line), e.g. in a container's environment"
+                    );
+                }
                 github::annotate_usage(&e.to_string());
                 return ExitCode::from(2);
             }

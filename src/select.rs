@@ -99,6 +99,18 @@ impl Selector {
             .filter(|line| !line.trim_start().starts_with('#'))
             .flat_map(str::split_whitespace);
         for word in words {
+            // `ALIAS, ID` (the official action's style) splits at the space.
+            if let Some(alias) = word.strip_suffix(',').filter(|a| !a.contains(',')) {
+                errors.push(Error::Selector {
+                    selector: word.to_string(),
+                    reason: format!(
+                        "the secret id is empty: a space after the comma splits `ALIAS, ID` in \
+                         two; write `{alias},ID` (no space), or give the line to `secret-ids` \
+                         (the official action's style)"
+                    ),
+                });
+                continue;
+            }
             match Selector::parse(word) {
                 Ok(s) if selectors.contains(&s) => {}
                 Ok(s) => selectors.push(s),

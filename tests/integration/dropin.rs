@@ -278,3 +278,38 @@ fn braced_passwords_are_text_and_json_behind_a_bom_is_json() {
     .collect();
     assert_eq!(out.json(), want);
 }
+
+/// Issue 22 friction: the official style `DB, id` in our `--secret-id`
+/// says what went wrong, not only "the secret id is empty".
+#[test]
+fn an_official_style_alias_with_a_space_is_explained() {
+    Test::new()
+        .args(["--secret-id", "DB, myapp/db"])
+        .status(2)
+        .stderr(
+            "aws-secrets-env: error: invalid selector `DB,`: the secret id is empty: a space \
+             after the comma splits `ALIAS, ID` in two; write `DB,ID` (no space), or give the \
+             line to `secret-ids` (the official action's style)\n",
+        )
+        .run();
+}
+
+/// Issue 22 friction: no selector at all names the variable that can hold
+/// them (`exec` in a container reads its environment).
+#[test]
+fn no_selector_names_the_environment_variable() {
+    Test::exec()
+        .args(["--", "true"])
+        .status(2)
+        .stderr(
+            "error: the following required arguments were not provided:\n  \
+             --secret-id <SELECTOR>\n\
+             \n\
+             Usage: aws-secrets-env exec --secret-id <SELECTOR> -- <COMMAND>...\n\
+             \n\
+             For more information, try '--help'.\n\
+             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID \
+             (one per line), e.g. in a container's environment\n",
+        )
+        .run();
+}

@@ -596,7 +596,9 @@ fn usage_errors_exit_2() {
              \n\
              Usage: aws-secrets-env write --secret-id <SELECTOR>\n\
              \n\
-             For more information, try '--help'.\n",
+             For more information, try '--help'.\n\
+             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID (one \
+             per line), e.g. in a container's environment\n",
         )
         .run();
     Test::new()
