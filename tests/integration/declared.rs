@@ -350,3 +350,33 @@ fn exec_sets_only_allowed_names_and_still_refuses_the_deny_set() {
         .expect_no_file("ran")
         .run();
 }
+
+/// The drop-in with `allow-names` (what docs/action.md recommends): only the
+/// declared names, the rest named in a notice, the step green.
+#[test]
+fn the_drop_in_with_allow_names_exports_only_those() {
+    let t = Test::new()
+        .secret(
+            "oa",
+            r#"{"DB_PASSWORD":"dropin-allowed-pw-7","EXTRA":"dropin-extra-7"}"#,
+        )
+        .with_file("gh_env", "");
+    let env = t.path("gh_env");
+    let id = t.name("oa");
+    let out = t
+        .args(["--secret-id", &format!(",{id}"), "--compat", "official"])
+        .args(["--name-transformation", "uppercase", "--export-env", "--no-file"])
+        .args(["--allow-names", "DB_*"])
+        .env("GITHUB_ENV", env.to_str().unwrap())
+        .stderr(
+            "aws-secrets-env: notice: 1 variable not exported because the workflow does not declare it: EXTRA; declare a name with an alias (`NAME,ID:KEY`), allow-names, or the example or base file\n\
+             aws-secrets-env: wrote 2 variables from 1 selector to no file (dotenv): DB_PASSWORD, EXTRA\n\
+             aws-secrets-env: exported 1 of them to later steps through GITHUB_ENV: DB_PASSWORD\n",
+        )
+        .run()
+        .no_leak();
+    assert_eq!(
+        blocks(&out.file("gh_env")),
+        "DB_PASSWORD<<D\ndropin-allowed-pw-7\nD\n"
+    );
+}
