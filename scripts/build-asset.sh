@@ -72,7 +72,13 @@ bin=${CARGO_TARGET_DIR:-$root/target}/$cargo_target/release/$TOOL$exe
 
 asset=$TOOL-$target.tar.gz
 mkdir -p -- "$out_dir"
-pkg=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/build-asset.XXXXXXXX")
+tmp_root=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+if command -v cygpath >/dev/null 2>&1; then
+    # Git Bash on Windows: RUNNER_TEMP is D:\a\_temp, which GNU tar and
+    # mktemp read badly; use the POSIX form (as dist/install.sh does).
+    tmp_root=$(cygpath -u "$tmp_root")
+fi
+pkg=$(mktemp -d "$tmp_root/build-asset.XXXXXXXX")
 trap 'rm -rf -- "$pkg"' EXIT
 members=("$TOOL$exe")
 cp -- "$bin" "$pkg/$TOOL$exe"
