@@ -599,8 +599,36 @@ mod generated {
             })
             .collect();
         assert_eq!(refused(&[], &excluded), 0);
+    }
+
+    /// The README's reader table prints the measured figures.
+    #[test]
+    fn the_readme_prints_the_measured_refusal_rates() {
+        let readme = include_str!("../../../README.md");
+        let mut lines = readme.lines();
+        let header = lines
+            .find(|l| l.contains("| generated passwords refused |"))
+            .expect("the README's reader table has a `generated passwords refused` column");
+        let cells =
+            |l: &str| -> Vec<String> { l.split('|').map(|c| c.trim().to_string()).collect() };
+        let column = cells(header)
+            .iter()
+            .position(|c| c == "generated passwords refused")
+            .unwrap();
+        let mut printed = std::collections::BTreeMap::new();
+        for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
+            let row = cells(line);
+            if let Some(name) = row[1].strip_prefix('`').and_then(|r| r.split('`').next()) {
+                printed.insert(name.to_string(), row[column].clone());
+            }
+        }
         for (name, figure) in measured() {
-            eprintln!("{name}: {figure}");
+            if name == "default" {
+                let sentence = format!("The default set refuses {figure} of them");
+                assert!(readme.contains(&sentence), "README lacks {sentence:?}");
+            } else {
+                assert_eq!(printed.get(name), Some(&figure), "README row of `{name}`");
+            }
         }
     }
 }
