@@ -49,6 +49,7 @@ const INPUTS = [
   'timeout',
   'connect-timeout',
   'max-attempts',
+  'fallback-regions',
   'role-to-assume',
   'role-session-name',
   'role-duration-seconds',

@@ -208,6 +208,9 @@ done
 if [[ ! ${AWS_SECRETS_ENV_MAX_ATTEMPTS:-} =~ ^([1-9]|1[0-9]|20)$ ]]; then
     bad "input 'max-attempts' must be a whole number from 1 to 20"
 fi
+if [[ -n ${AWS_SECRETS_ENV_FALLBACK_REGIONS:-} && ! ${AWS_SECRETS_ENV_FALLBACK_REGIONS} =~ ^[a-z]{2,}(-[a-z]+)+-[0-9]+(,[a-z]{2,}(-[a-z]+)+-[0-9]+)*$ ]]; then
+    bad "input 'fallback-regions' must be AWS region names separated by commas (e.g. us-west-2,eu-west-1)"
+fi
 if [[ -z ${AWS_SECRETS_ENV_ROLE_TO_ASSUME:-} ]]; then
     for pair in role-session-name:AWS_SECRETS_ENV_ROLE_SESSION_NAME role-duration-seconds:AWS_SECRETS_ENV_ROLE_DURATION_SECONDS \
         role-external-id:AWS_SECRETS_ENV_ROLE_EXTERNAL_ID; do
@@ -240,7 +243,9 @@ if [[ -n ${AWS_SECRETS_ENV_OUTPUT:-} ]]; then export AWS_SECRETS_ENV_OUTPUT; els
 [[ -n ${AWS_SECRETS_ENV_BASE:-} ]] || unset AWS_SECRETS_ENV_BASE
 [[ -n ${AWS_SECRETS_ENV_READER:-} ]] || unset AWS_SECRETS_ENV_READER
 [[ -n ${AWS_SECRETS_ENV_EXAMPLE:-} ]] || unset AWS_SECRETS_ENV_EXAMPLE
-# role-to-assume and its options, under the names the binary reads.
+# fallback-regions, role-to-assume and its options, under the names the binary reads.
+export AWS_SECRETS_ENV_FALLBACK_REGION=${AWS_SECRETS_ENV_FALLBACK_REGIONS:-}
+[[ -n $AWS_SECRETS_ENV_FALLBACK_REGION ]] || unset AWS_SECRETS_ENV_FALLBACK_REGION
 export AWS_SECRETS_ENV_ROLE_ARN=${AWS_SECRETS_ENV_ROLE_TO_ASSUME:-}
 export AWS_SECRETS_ENV_ROLE_DURATION=${AWS_SECRETS_ENV_ROLE_DURATION_SECONDS:-}
 export AWS_SECRETS_ENV_ROLE_SESSION_NAME=${AWS_SECRETS_ENV_ROLE_SESSION_NAME:-}
@@ -249,7 +254,7 @@ for var in AWS_SECRETS_ENV_ROLE_ARN AWS_SECRETS_ENV_ROLE_SESSION_NAME AWS_SECRET
     AWS_SECRETS_ENV_ROLE_EXTERNAL_ID; do
     [[ -n ${!var} ]] || unset "$var"
 done
-inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID '
+inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS FALLBACK_REGION ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID '
 # (compgen's list as words: variable names hold no white space or globs.)
 names=$(compgen -e AWS_SECRETS_ENV_) || names=''
 for var in $names; do

@@ -104,6 +104,15 @@ pub(crate) struct LoadArgs {
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 
+    /// Where to read a secret's replica when its own region has an outage
+    /// (no answer, a timeout, a 5xx, throttling after the retries): these
+    /// regions, in order (comma-separated or repeated). Never after a 4xx
+    /// (missing, denied, deleted). Secrets Manager only: SSM parameters are
+    /// read from their own region.
+    #[arg(long = "fallback-region", value_name = "REGION", value_delimiter = ',',
+          env = "AWS_SECRETS_ENV_FALLBACK_REGION", value_parser = region_name)]
+    pub fallback_regions: Vec<String>,
+
     /// Assume this IAM role for every call (the action's `role-to-assume`):
     /// with the credentials the SDK finds, or, where it finds none, with the
     /// GitHub Actions job's OIDC token (`permissions: id-token: write`). The
@@ -128,6 +137,23 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "ID", env = "AWS_SECRETS_ENV_ROLE_EXTERNAL_ID",
           requires = "role_arn", value_parser = external_id)]
     pub role_external_id: Option<String>,
+}
+
+/// `--fallback-region`: an AWS region's name (`eu-west-1`).
+fn region_name(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() >= 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err("expected an AWS region name such as eu-west-1".into())
+    }
 }
 
 /// `--role-arn`: an IAM role's ARN.

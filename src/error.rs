@@ -62,6 +62,27 @@ pub enum Error {
         message: String,
     },
 
+    /// A 5xx answer after the retries: the service failed on its side.
+    #[error(
+        "{what}: {service} failed on its side (HTTP {status}, {code}) and retries ran out{detail}"
+    )]
+    Unavailable {
+        what: String,
+        service: &'static str,
+        status: u16,
+        code: String,
+        detail: String,
+    },
+
+    /// An outage of a secret's region (`primary`), and no replica in a
+    /// `--fallback-region` could be read either: `replicas` says why, region
+    /// by region.
+    #[error("{primary}; no replica could be read instead: {replicas}")]
+    NoReplica {
+        primary: Box<Error>,
+        replicas: String,
+    },
+
     #[error(
         "{what}: could not reach {service} ({reason}); check the network, the region and AWS_ENDPOINT_URL"
     )]
@@ -342,6 +363,7 @@ impl Error {
             Error::Throttled { .. } => "throttled",
             Error::Aws { .. } => "AWS error",
             Error::Network { .. } | Error::Timeout { .. } => "network failure",
+            Error::Unavailable { .. } | Error::NoReplica { .. } => "AWS unavailable",
             Error::ReplyTooLarge { .. } => "reply too large",
             Error::Credentials { .. } => "no AWS credentials",
             Error::NoIdToken { .. }

@@ -2,7 +2,7 @@
 //! flatten it into variables, print the masks — from a validated [`Config`].
 
 use crate::error::{self, Error};
-use crate::fetch::{self, Limits, Request, Results};
+use crate::fetch::{self, Limits, Replicas, Request, Results};
 use crate::flatten::{self, Variable};
 use crate::github;
 use crate::mask;
@@ -26,6 +26,9 @@ pub(crate) struct Config {
     pub(crate) official: bool,
     /// `--role-arn`: the role every call is made as.
     pub(crate) role: Option<fetch::credentials::Role>,
+    /// `--fallback-region`: where to read replicas when a secret's region
+    /// has an outage.
+    pub(crate) fallback_regions: Vec<String>,
 }
 
 /// The mask lines printed so far, as keyed hashes (never the text), so a
@@ -54,8 +57,9 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
     // Each selector's request, computed once: fetch runs the distinct ones,
     // collect finds each selector's outcome by it.
     let requests: Vec<Request> = config.selectors.iter().map(Request::of).collect();
-    let fetched = fetch(&requests, config)?;
-    let (variables, errors, skipped) = collect(&config.selectors, &requests, fetched, config);
+    let (fetched, replicas) = fetch(&requests, config)?;
+    let (variables, errors, skipped) =
+        collect(&config.selectors, &requests, (fetched, &replicas), config);
     if config.masking {
         let mut out = github::commands();
         // A `--binary-dir` variable holds a file path, not the secret; a
@@ -73,6 +77,17 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
         }
         out.flush().map_err(Error::Stdout)?;
     }
+    // After the masks: which values came from a replica, and why.
+    let mut told = HashSet::new();
+    for request in &requests {
+        if let Some(replica) = replicas.get(request).filter(|_| told.insert(request)) {
+            eprintln!(
+                "aws-secrets-env: warning: {}; read its replica in {} instead",
+                error::sanitize(&replica.why),
+                replica.region
+            );
+        }
+    }
     for selector in skipped {
         eprintln!(
             "aws-secrets-env: optional selector `{}` found nothing; skipped",
@@ -83,8 +98,9 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
     Ok(variables)
 }
 
-/// Runs every distinct request within `--timeout`.
-fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
+/// Runs every distinct request within `--timeout`, failing over to the
+/// `--fallback-region` replicas.
+fn fetch(requests: &[Request], config: &Config) -> Result<(Results, Replicas), Error> {
     let mut distinct: Vec<Request> = Vec::new();
     for r in requests {
         if !distinct.contains(r) {
@@ -111,7 +127,7 @@ fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
                 }
                 None => sdk,
             };
-            Ok(fetch::fetch_all(&sdk, distinct).await)
+            Ok(fetch::fetch_all(&sdk, distinct, &config.fallback_regions).await)
         };
         tokio::time::timeout(limits.total, work)
             .await
@@ -124,10 +140,12 @@ fn fetch(requests: &[Request], config: &Config) -> Result<Results, Error> {
 /// Turns fetched values into variables in selector order, gathering every
 /// error (each failed request once) and every name collision. Optional
 /// selectors whose request found nothing are returned as skipped.
+/// Each variable read from a replica says so in its source (the log, the
+/// job summary, the plan): `… (replica in REGION)`.
 fn collect<'a>(
     selectors: &'a [Selector],
     requests: &[Request],
-    mut fetched: Results,
+    (mut fetched, replicas): (Results, &Replicas),
     config: &Config,
 ) -> (Vec<Variable>, Vec<Error>, Vec<&'a Selector>) {
     let mut variables: Vec<Variable> = Vec::new();
@@ -157,9 +175,13 @@ fn collect<'a>(
         } else {
             flatten::variables(selector, items, &config.flatten)
         };
+        let replica = replicas.get(request).map(|r| &r.region);
         match found {
             Ok(found) => {
-                for v in found {
+                for mut v in found {
+                    if let Some(region) = replica {
+                        v.source = format!("{} (replica in {region})", v.source);
+                    }
                     if let Some(&i) = seen.get(&v.name) {
                         errors.push(Error::Collision {
                             name: v.name.clone(),

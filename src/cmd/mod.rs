@@ -83,6 +83,7 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
             max_attempts: args.max_attempts,
         },
         region: args.region.clone(),
+        fallback_regions: args.fallback_regions.clone(),
         official,
         role: args.role_arn.as_ref().map(|arn| Role {
             arn: arn.clone(),

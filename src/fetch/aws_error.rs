@@ -181,6 +181,18 @@ where
     }
     match err {
         SdkError::ServiceError(service_err) => match err.code() {
+            // A 5xx: the service failed on its side (an outage, for
+            // `--fallback-region`), whatever its code says.
+            code if service_err.raw().status().is_server_error() => Error::Unavailable {
+                what,
+                service,
+                status: service_err.raw().status().as_u16(),
+                code: code
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or("no AWS error code")
+                    .to_string(),
+                detail: says(&sanitize(err.message().unwrap_or(""))),
+            },
             Some(code) if !code.is_empty() => from_code(code, err.message().unwrap_or(""), ctx),
             // No AWS error code (a proxy's page, moto's IAM mode): the HTTP
             // status is all there is, never the body.

@@ -7,6 +7,7 @@
 mod aws_error;
 mod clients;
 pub(crate) mod credentials;
+mod failover;
 mod outcome;
 mod reply_cap;
 mod request;
@@ -18,6 +19,7 @@ mod ssm;
 pub(crate) mod versions;
 
 pub(crate) use clients::{Limits, load_config};
+pub(crate) use failover::Replicas;
 pub(crate) use request::{Request, Results};
 
 use aws_config::SdkConfig;
@@ -25,8 +27,15 @@ use clients::Clients;
 use request::{group, shown};
 use tokio::task::JoinSet;
 
-/// Runs every request; each gets its own outcome, so one failure hides no other.
-pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Results {
+/// Runs every request; each gets its own outcome, so one failure hides no
+/// other. Secrets Manager requests whose region had an outage are then read
+/// from their replicas in the `fallback` regions (`failover`), which the
+/// returned map names.
+pub(crate) async fn fetch_all(
+    config: &SdkConfig,
+    requests: Vec<Request>,
+    fallback: &[String],
+) -> (Results, Replicas) {
     let mut clients = Clients::new(config.clone());
     let default = clients.default_region();
     let mut tasks: JoinSet<Vec<(Request, outcome::Outcome)>> = JoinSet::new();
@@ -58,5 +67,10 @@ pub(crate) async fn fetch_all(config: &SdkConfig, requests: Vec<Request>) -> Res
         // A panicking task cannot carry a value out: `Secret` prints `***`.
         results.extend(joined.expect("fetch task panicked"));
     }
-    results
+    let replicas = if fallback.is_empty() {
+        Replicas::new()
+    } else {
+        failover::read_replicas(&mut clients, &mut results, fallback).await
+    };
+    (results, replicas)
 }

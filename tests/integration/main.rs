@@ -8,6 +8,7 @@ mod base;
 mod declared;
 mod dropin;
 mod exec;
+mod failover;
 mod faults;
 mod fetching;
 mod files;

@@ -241,6 +241,8 @@ fn transient(err: &Error) -> bool {
                 | Error::Credentials { .. }
                 | Error::AccessDenied { .. }
                 | Error::Aws { .. }
+                | Error::Unavailable { .. }
+                | Error::NoReplica { .. }
                 | Error::Runtime(_)
         )
     })
