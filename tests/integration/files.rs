@@ -2,7 +2,7 @@
 //! killed runs, missing directories, bind mounts, and the action's workspace
 //! confinement. Every test here failed on 0.1.0.
 
-use crate::support::{BIN, ROOT, Test, moto, stderr_of, wait_or_kill};
+use crate::support::{BIN, ROOT, Test, default_signals, moto, stderr_of, wait_or_kill};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -170,6 +170,7 @@ fn under_strace(t: &Test, trace: &str, inject: &str) -> Command {
         .current_dir(t.dir.path())
         .env_clear()
         .stdin(Stdio::null());
+    default_signals(&mut strace);
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             strace.env(k, v);
@@ -332,6 +333,7 @@ fn a_bind_mounted_output_is_explained() {
         .args(&args)
         .current_dir(t.dir.path())
         .env_clear();
+    default_signals(&mut unshare);
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             unshare.env(k, v);

@@ -9,6 +9,9 @@
 //! (`.failure().stderr_has(…)`), as the older tests do.
 
 mod expect;
+mod signals;
+
+pub(crate) use signals::default_signals;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
@@ -452,6 +455,7 @@ impl Test {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
+        signals::default_signals(&mut cmd);
         cmd
     }
 }
