@@ -30,7 +30,7 @@ pub mod select;
 mod write;
 
 #[cfg(feature = "aws")]
-pub use run::main;
+pub use run::run;
 
 #[cfg(feature = "aws")]
 mod run {
@@ -38,12 +38,19 @@ mod run {
     use crate::error::{Error, sanitize};
     use crate::{cmd, github};
     use clap::Parser;
+    use std::ffi::OsString;
     use std::process::ExitCode;
 
-    /// Parses the command line and runs it: exit 0, 1, 2 (usage), 126/127 (exec).
+    /// Parses `args` (the program's name first) and runs them, returning the
+    /// exit status: 0, 1, 2 (usage), 126/127 (exec), the command's own for
+    /// `exec --watch`. It never exits the process: `main` does.
     #[must_use]
-    pub fn main() -> ExitCode {
-        let cli = match Cli::try_parse() {
+    pub fn run<I, T>(args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let cli = match Cli::try_parse_from(args) {
             Ok(cli) => cli,
             Err(e) => {
                 let _ = e.print();
@@ -63,10 +70,10 @@ mod run {
             }
         };
         match cli.command {
-            Command::Write(args) => cmd::write::run(&args),
+            Command::Write(args) => cmd::write::run(&args).map(|()| ExitCode::SUCCESS),
             Command::Exec(args) => cmd::exec::run(&args),
         }
-        .map_or_else(|err| report(&err), |()| ExitCode::SUCCESS)
+        .unwrap_or_else(|err| report(&err))
     }
 
     /// Each error on a line of its own, and as an annotation under Actions.
@@ -77,5 +84,19 @@ mod run {
             github::annotate_error(e);
         }
         ExitCode::from(err.exit_code())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::run;
+        use std::process::ExitCode;
+
+        #[test]
+        fn run_returns_its_status_and_can_be_called_again() {
+            let bad = ["aws-secrets-env", "write", "--format", "no-such-format"];
+            assert_eq!(run(bad), ExitCode::from(2));
+            assert_eq!(run(bad), ExitCode::from(2));
+            assert_eq!(run(["aws-secrets-env", "--version"]), ExitCode::SUCCESS);
+        }
     }
 }

@@ -17,16 +17,16 @@ use crate::cli::ExecArgs;
 use crate::error::{Error, sanitize};
 use crate::flatten::Variable;
 use crate::load::load;
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
 /// The exit status of `exec --watch --on-change exit` after a change:
 /// `EX_TEMPFAIL` of sysexits.h, "try again", so the orchestrator restarts.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) const CHANGED_EXIT: i32 = 75;
 
-/// Loads, then execs. Returns only on failure; on Windows it exits with the
-/// child's exit code.
-pub(crate) fn run(args: &ExecArgs) -> Result<(), Error> {
+/// Loads, then execs: on Unix returns only on failure; on Windows, and with
+/// `--watch`, returns the status to exit with.
+pub(crate) fn run(args: &ExecArgs) -> Result<ExitCode, Error> {
     let started = std::time::Instant::now();
     let config = super::config(&args.load)?;
     if args.watch.is_some() {
@@ -89,8 +89,15 @@ fn announce(args: &ExecArgs, set: usize, selectors: usize, note: &str) -> String
     shown
 }
 
+/// A status for the process to exit with: the command's own when it fits
+/// an exit status (0–255), else a plain failure.
+#[cfg_attr(all(unix, not(target_os = "linux")), allow(dead_code))]
+fn exit_code(code: i32) -> ExitCode {
+    u8::try_from(code).map_or(ExitCode::FAILURE, ExitCode::from)
+}
+
 #[cfg(unix)]
-fn replace_process(mut command: Command, program: String) -> Result<(), Error> {
+fn replace_process(mut command: Command, program: String) -> Result<ExitCode, Error> {
     use std::os::unix::process::CommandExt;
     // Only returns if execve failed.
     let source = command.exec();
@@ -98,13 +105,13 @@ fn replace_process(mut command: Command, program: String) -> Result<(), Error> {
 }
 
 #[cfg(not(unix))]
-fn replace_process(mut command: Command, program: String) -> Result<(), Error> {
+fn replace_process(mut command: Command, program: String) -> Result<ExitCode, Error> {
     // No execve on Windows: run the program as a child and pass its exit
     // code through.
     let status = command
         .status()
         .map_err(|source| Error::Exec { program, source })?;
-    std::process::exit(status.code().unwrap_or(1));
+    Ok(exit_code(status.code().unwrap_or(1)))
 }
 
 #[cfg(test)]

@@ -10,14 +10,14 @@
 
 use super::signals::{self, Blocked, Received};
 use super::watch::Watcher;
-use super::{CHANGED_EXIT, announce, command, environment};
+use super::{CHANGED_EXIT, announce, command, environment, exit_code};
 use crate::cli::ExecArgs;
 use crate::cli::OnChange;
 use crate::error::{Error, sanitize};
 use crate::flatten::Variable;
 use crate::load::{Config, load_again};
 use std::mem::MaybeUninit;
-use std::process::Command;
+use std::process::{Command, ExitCode};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -46,8 +46,10 @@ struct Stopping {
     then: After,
 }
 
-/// Loads, starts the child, supervises it; never returns but with an error.
-pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> {
+/// Loads, starts the child, supervises it; returns the status to exit with
+/// once the child is gone (the signal mask stays as it is: the process is
+/// about to end).
+pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<ExitCode, Error> {
     let started = Instant::now();
     // Before any thread exists, so that every thread inherits the mask.
     let blocked = Blocked::block().map_err(Error::Runtime)?;
@@ -85,7 +87,7 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<(), Error> 
         ending: false,
     }
     .supervise(&receiver)?;
-    std::process::exit(code);
+    Ok(exit_code(code))
 }
 
 /// Starts the command as the leader of a new process group; `previous` is
