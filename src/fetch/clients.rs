@@ -68,6 +68,10 @@ pub(crate) async fn sdk_config(
 /// A service's SDK client. `build` must cap the replies it reads
 /// (`reply_cap::CapReplies` and `reply_cap::NoRetryTooLarge`).
 pub(crate) trait Client: Clone + Send + Sync + 'static {
+    /// Calls a second this service takes from one account in one region
+    /// without throttling, by its documented quota for the calls we make.
+    const PER_SECOND: u32;
+
     /// A client from the shared configuration, in `region` if given.
     fn build(config: &SdkConfig, region: Option<&str>) -> Self;
 }
@@ -104,6 +108,6 @@ impl Clients {
             .downcast_ref::<C>()
             .expect("a client is stored under its own type")
             .clone();
-        self.scheduler.wrap(client)
+        self.scheduler.wrap(client, C::PER_SECOND)
     }
 }

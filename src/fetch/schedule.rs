@@ -2,14 +2,21 @@
 //! only as a [`Scheduled`] client, whose [`Scheduled::call`] holds one permit
 //! of the run's shared bound for the whole call (its retries included), so
 //! at most [`PARALLEL`] calls are in flight whatever path makes them — a
-//! batch, its one-by-one fallback, a page, a `--watch` version check.
+//! batch, its one-by-one fallback, a page, a `--watch` version check — and
+//! starts calls to one service in one region no faster than the service's
+//! documented request rate (its [`Pace`]).
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-/// API calls in flight at once, across every request and service.
-pub(crate) const PARALLEL: usize = 8;
+/// API calls in flight at once, across every request and service. 16 puts
+/// 1,000 secret ids (50 batches) in about 3 overlapping waves at a distant
+/// endpoint instead of 7, and bounds what a hostile endpoint can make us
+/// hold to 16 replies of at most `reply_cap::REPLY_CAP` each.
+pub(crate) const PARALLEL: usize = 16;
 
 /// The bound one run (one fetch, one version check) shares.
 #[derive(Clone)]
@@ -24,12 +31,42 @@ impl Scheduler {
         }
     }
 
-    /// `client`, callable only through this scheduler.
-    pub(crate) fn wrap<C>(&self, client: C) -> Scheduled<C> {
+    /// `client`, callable only through this scheduler, its calls started at
+    /// most `per_second` a second.
+    pub(crate) fn wrap<C>(&self, client: C, per_second: u32) -> Scheduled<C> {
         Scheduled {
             client,
             permits: self.permits.clone(),
+            pace: Arc::new(Pace::new(per_second)),
         }
+    }
+}
+
+/// Call starts spaced evenly at a rate: the next free start time, taken in
+/// turn, so a burst of calls never exceeds the rate even for an instant.
+pub(crate) struct Pace {
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+impl Pace {
+    fn new(per_second: u32) -> Pace {
+        Pace {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(None),
+        }
+    }
+
+    /// Waits for this call's start time.
+    async fn start(&self) {
+        let at = {
+            let mut next = self.next.lock().expect("no panic while the pace is held");
+            let now = Instant::now();
+            let at = next.map_or(now, |n| n.max(now));
+            *next = Some(at + self.interval);
+            at
+        };
+        tokio::time::sleep_until(at).await;
     }
 }
 
@@ -39,6 +76,7 @@ impl Scheduler {
 pub(crate) struct Scheduled<C> {
     client: C,
     permits: Arc<Semaphore>,
+    pace: Arc<Pace>,
 }
 
 impl<C> Scheduled<C> {
@@ -54,6 +92,7 @@ impl<C> Scheduled<C> {
             .acquire()
             .await
             .expect("the scheduler's semaphore is never closed");
+        self.pace.start().await;
         f(&self.client).await
     }
 }
@@ -62,13 +101,12 @@ impl<C> Scheduled<C> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     #[tokio::test(flavor = "current_thread")]
     async fn calls_beyond_the_bound_wait_for_a_permit() {
         let now = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
-        let client = Scheduler::new().wrap(());
+        let client = Scheduler::new().wrap((), 1_000_000);
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..5 * PARALLEL {
             let (client, now, most) = (client.clone(), now.clone(), most.clone());
@@ -85,5 +123,29 @@ mod tests {
         }
         while tasks.join_next().await.is_some() {}
         assert_eq!(most.load(Ordering::SeqCst), PARALLEL);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn calls_start_no_faster_than_the_pace() {
+        let begun = Instant::now();
+        let client = Scheduler::new().wrap((), 40);
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let (client, starts) = (client.clone(), starts.clone());
+            tasks.spawn(async move {
+                client
+                    .call(|()| async { starts.lock().unwrap().push(Instant::now()) })
+                    .await;
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        let mut starts = starts.lock().unwrap().clone();
+        starts.sort();
+        // The i-th call's start time is 25 ms × i after the first's, which
+        // is no earlier than `begun`; a loaded machine only starts later.
+        for (i, start) in (0u32..).zip(&starts) {
+            assert!(*start - begun >= Duration::from_millis(25) * i, "{i}");
+        }
     }
 }

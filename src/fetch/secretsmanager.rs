@@ -55,6 +55,12 @@ impl Query {
 pub(super) type Settled = Vec<(Query, Outcome)>;
 
 impl clients::Client for aws_sdk_secretsmanager::Client {
+    /// `BatchGetSecretValue` and `ListSecrets`: 100 a second per region, not
+    /// adjustable (`GetSecretValue` and `DescribeSecret`: 10,000), per
+    /// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
+    /// One pace for all keeps the lowest.
+    const PER_SECOND: u32 = 100;
+
     fn build(config: &SdkConfig, region: Option<&str>) -> Self {
         let mut b = aws_sdk_secretsmanager::config::Builder::from(config)
             .interceptor(reply_cap::CapReplies)

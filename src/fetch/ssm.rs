@@ -49,6 +49,12 @@ impl Query {
 pub(super) type Settled = Vec<(Query, Outcome)>;
 
 impl clients::Client for aws_sdk_ssm::Client {
+    /// Parameter Store's standard throughput: 40 a second per region, shared
+    /// by `GetParameter`, `GetParameters` and `GetParametersByPath` (higher
+    /// throughput is an opt-in setting of the account), per
+    /// <https://docs.aws.amazon.com/general/latest/gr/ssm.html>.
+    const PER_SECOND: u32 = 40;
+
     fn build(config: &SdkConfig, region: Option<&str>) -> Self {
         let mut b = aws_sdk_ssm::config::Builder::from(config)
             .interceptor(reply_cap::CapReplies)

@@ -86,14 +86,14 @@ fn through(proxy: &Proxy, t: Test) -> Test {
 }
 
 /// The bound on AWS calls in flight that README and CHANGELOG promise.
-const IN_FLIGHT: u64 = 8;
+const IN_FLIGHT: u64 = 16;
 
 #[test]
 fn a_denied_batch_falls_back_one_by_one_within_the_bound() {
     // BatchGetSecretValue is an account-level action that an SCP, a VPC
     // endpoint policy or a resource-scoped grant denies silently; each batch
     // of 20 then falls back to one GetSecretValue per id. Every call is held
-    // 100 ms at the proxy, so unbounded calls would all overlap there.
+    // 300 ms at the proxy, so unbounded calls would all overlap there.
     let n = 60;
     let mut t = Test::new();
     for i in 0..n {
@@ -105,7 +105,7 @@ fn a_denied_batch_falls_back_one_by_one_within_the_bound() {
     let proxy = Proxy::start_with(
         "message",
         1000,
-        &["--only", "BatchGetSecretValue", "--delay-ms", "100"].map(String::from),
+        &["--only", "BatchGetSecretValue", "--delay-ms", "300"].map(String::from),
     );
     let mut t = through(&proxy, t).args(["--mask", "never"]);
     for i in 0..n {
