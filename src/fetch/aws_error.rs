@@ -42,6 +42,12 @@ impl<'a> Ctx<'a> {
                 "check the name or ARN, the region ({}) and the version stage or id{}",
                 self.region, self.version
             ),
+            // `ssm:/app/prod` is one parameter; a path ends with `/`.
+            Service::Ssm if self.id.starts_with('/') && !self.id.contains(':') => format!(
+                "check the name or path, the region ({}) and the version or label; to load \
+                 every parameter under the path, end it with `/` (`ssm:{}/`)",
+                self.region, self.id
+            ),
             Service::Ssm => format!(
                 "check the name or path, the region ({}) and the version or label",
                 self.region

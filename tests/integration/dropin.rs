@@ -313,3 +313,20 @@ fn no_selector_names_the_environment_variable() {
         )
         .run();
 }
+
+/// Issue 22 friction: `ssm:/app/prod` (a path without its trailing `/`)
+/// is looked up as one parameter; the message says how to load the path.
+#[test]
+fn a_path_without_its_slash_is_told_to_end_with_one() {
+    let t = Test::new();
+    crate::support::moto().put_parameter(&t.parameter("/app/prod/DB_HOST"), "db", "String");
+    t.select("ssm:/app/prod")
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: parameter `/[test]/app/prod` not found (ParameterNotFound): \
+             check the name or path, the region (us-east-1) and the version or label; to load \
+             every parameter under the path, end it with `/` (`ssm:/[test]/app/prod/`)\n",
+        )
+        .expect_no_file("app.env")
+        .run();
+}
