@@ -35,7 +35,7 @@ pub(crate) fn is_outage(err: &Error) -> bool {
 }
 
 /// `query` as asked of `region`: an ARN names its region, rewritten.
-fn in_region(query: &Query, region: &str) -> Query {
+pub(super) fn in_region(query: &Query, region: &str) -> Query {
     match query {
         Query::Id {
             id,

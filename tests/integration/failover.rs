@@ -9,7 +9,7 @@ use crate::support::{Test, moto};
 use aws_sdk_secretsmanager::types::ReplicaRegionType;
 
 /// Creates `name` in us-east-1 with a replica in us-west-2; returns its ARN.
-fn replicated(name: &str, value: &str) -> String {
+pub(crate) fn replicated(name: &str, value: &str) -> String {
     let moto = moto();
     let out = moto
         .block_on(

@@ -666,3 +666,39 @@ fn every_asynchronous_signal_is_forwarded() {
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));
 }
+
+#[test]
+fn with_its_region_down_the_checks_and_the_reload_read_the_replica() {
+    let proxy = crate::role::Server::proxy(&["--fail-region", "us-east-1"]);
+    let mut t = Test::exec();
+    let id = t.name("s");
+    crate::failover::replicated(&id, r#"{"A":"replica-first-1"}"#);
+    t.remember("replica-first-1");
+    let t = t
+        .args([
+            "--secret-id",
+            &id,
+            "--watch",
+            "0.5",
+            "--fallback-region",
+            "us-west-2",
+        ])
+        .args(["--max-attempts", "1", "--", "sh", "-c", RECORDER])
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint);
+    let mut run = Running::start(t);
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    // Rotated in the primary (moto's replicas share its versions); every
+    // call signed for us-east-1 fails with a 500.
+    rotate(&mut run.test, &id, "replica-second-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts"), ["replica-first-1", "replica-second-2"]);
+    let checked = proxy.log().iter().any(|e| {
+        e["region"] == "us-west-2"
+            && e["call"] == "secretsmanager.DescribeSecret"
+            && e["answer"] == "passed"
+    });
+    assert!(checked, "no version check of the replica");
+    run.no_leak();
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
+}

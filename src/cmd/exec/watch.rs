@@ -59,8 +59,12 @@ impl Watcher {
         let total = config.limits.total;
         let checker = runtime
             .block_on(async {
-                let checker =
-                    Checker::new(config.region.clone(), config.limits, config.role.as_ref());
+                let checker = Checker::new(
+                    config.region.clone(),
+                    config.limits,
+                    config.role.as_ref(),
+                    config.fallback_regions.clone(),
+                );
                 tokio::time::timeout(total, checker).await
             })
             .map_err(|_| Error::Timeout {
