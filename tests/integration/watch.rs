@@ -6,7 +6,7 @@
 //! Intervals are 0.5 s (the minimum), so each test takes a few seconds.
 
 use crate::faults::Proxy;
-use crate::support::{Test, moto};
+use crate::support::{Test, default_signals, moto};
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt as _;
@@ -698,6 +698,51 @@ fn with_its_region_down_the_checks_and_the_reload_read_the_replica() {
             && e["answer"] == "passed"
     });
     assert!(checked, "no version check of the replica");
+    run.no_leak();
+    run.signal("TERM");
+    assert_eq!(run.exit_code(10), Some(7));
+}
+
+/// A signal the supervisor inherited ignored (SIGINT and SIGQUIT for a
+/// background job of a script, SIGHUP under `nohup`) is forwarded, as tini
+/// does, but is no request to end: the app inherits it ignored too (as it
+/// would without the supervisor) and keeps running, and the next change
+/// still restarts it. (Ctrl-C in the terminal of a script that started
+/// `exec --watch … &` stopped every later restart.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_ignored_from_the_start_does_not_end_the_watch() {
+    let script = "grep ^SigIgn: /proc/$$/status >> ignored; printf '%s\\n' \"$A\" >> starts; \
+                  trap 'echo term >> events; exit 7' TERM; while :; do sleep 0.05; done";
+    let (t, id) = watched("ign-value-1", &[], script);
+    // The supervisor started as a background job of a script would be.
+    let inner = t.command();
+    let mut command = std::process::Command::new("sh");
+    command
+        .args(["-c", "trap '' INT QUIT; exec \"$@\"", "sh"])
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(t.dir.path())
+        .env_clear()
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    default_signals(&mut command);
+    let mut run = Running::start_command(t, command);
+    run.until(10, "the start", |r| r.lines("starts").len() == 1);
+    run.signal("INT");
+    run.signal("QUIT");
+    std::thread::sleep(Duration::from_secs(1));
+    rotate(&mut run.test, &id, "ign-value-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts"), ["ign-value-1", "ign-value-2"]);
+    assert_eq!(run.lines("events"), ["term"]);
+    // Both starts of the app kept SIGINT (2) and SIGQUIT (3) ignored;
+    // signals 32 and 33 are the C library's own (see support/signals.rs).
+    for line in run.lines("ignored") {
+        let mask = u64::from_str_radix(line.trim_start_matches("SigIgn:\t"), 16).unwrap();
+        let ignored: Vec<u32> = (1..32).filter(|s| mask & (1 << (s - 1)) != 0).collect();
+        assert_eq!(ignored, [2, 3], "{line}");
+    }
+    assert_eq!(run.lines("ignored").len(), 2);
     run.no_leak();
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));

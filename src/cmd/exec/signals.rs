@@ -27,8 +27,9 @@ const NOT_COLLECTED: [c_int; 9] = [
     libc::SIGTTOU,
 ];
 
-/// Those that ask the child to end: after one, a change no longer restarts it.
-pub(super) fn ends(signal: c_int) -> bool {
+/// Those that ask the child to end: after one, a change no longer restarts
+/// it (see [`Blocked::ends`]).
+fn ends(signal: c_int) -> bool {
     matches!(signal, libc::SIGTERM | libc::SIGINT | libc::SIGQUIT)
 }
 
@@ -50,8 +51,9 @@ pub(super) enum Received {
     Look,
 }
 
-/// The blocked set: every signal but [`NOT_COLLECTED`].
-pub(super) struct Blocked(libc::sigset_t);
+/// The blocked set: every signal but [`NOT_COLLECTED`]; and those of the
+/// signals that [`ends`] that this process inherited ignored.
+pub(super) struct Blocked(libc::sigset_t, Vec<c_int>);
 
 impl Blocked {
     /// Blocks the set in the calling thread and so in every thread it starts
@@ -59,6 +61,10 @@ impl Blocked {
     /// supervises. (A child inherits the mask: `supervise::spawn` empties
     /// it in the child before `execve`.)
     pub(super) fn block() -> io::Result<Blocked> {
+        let ignored = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT]
+            .into_iter()
+            .filter(|&signal| ignored(signal))
+            .collect();
         let mut set = MaybeUninit::<libc::sigset_t>::uninit();
         // SAFETY: `set` is initialized by sigfillset before any other use;
         // the signal numbers are valid. (glibc's sigfillset leaves out the
@@ -81,7 +87,17 @@ impl Blocked {
             usize::try_from(fastrand::u64(1..)).unwrap_or(usize::MAX),
             std::sync::atomic::Ordering::SeqCst,
         );
-        Ok(Blocked(set))
+        Ok(Blocked(set, ignored))
+    }
+
+    /// Whether `signal` asks the child to end ([`ends`]), unless this
+    /// process inherited it ignored: SIGINT and SIGQUIT in a background job
+    /// of a script (which a Ctrl-C in its terminal still sends), SIGHUP
+    /// under `nohup`. Such a signal is forwarded all the same, as tini
+    /// does; the child inherits it ignored, as it would without the
+    /// supervisor, and if it ends anyway, its end is the end.
+    pub(super) fn ends(&self, signal: c_int) -> bool {
+        ends(signal) && !self.1.contains(&signal)
     }
 
     /// The next signal of the set, or `None` after `timeout`.
@@ -111,6 +127,15 @@ impl Blocked {
             _ => Received::Forward(signal),
         })
     }
+}
+
+/// Whether `signal`'s disposition is `SIG_IGN`.
+fn ignored(signal: c_int) -> bool {
+    let mut action = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: only reads the disposition of a valid signal into `action`.
+    let rc = unsafe { libc::sigaction(signal, std::ptr::null(), action.as_mut_ptr()) };
+    // SAFETY: sigaction filled `action` when it returned 0.
+    rc == 0 && unsafe { action.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
 /// Wakes the supervisor's [`Blocked::wait`] (from another thread).
@@ -261,6 +286,30 @@ mod tests {
                 std::ptr::null_mut(),
             )
         };
+    }
+
+    #[test]
+    fn a_signal_inherited_ignored_does_not_end_supervision() {
+        // SAFETY: setting valid signals' dispositions, restored below.
+        let old = unsafe {
+            [
+                libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+                libc::signal(libc::SIGTERM, libc::SIG_DFL),
+            ]
+        };
+        let blocked = Blocked::block().unwrap();
+        // SAFETY: restoring what was found; `blocked.0` is a valid set.
+        unsafe {
+            libc::signal(libc::SIGQUIT, old[0]);
+            libc::signal(libc::SIGTERM, old[1]);
+            libc::pthread_sigmask(
+                libc::SIG_UNBLOCK,
+                &raw const blocked.0,
+                std::ptr::null_mut(),
+            );
+        }
+        assert!(!blocked.ends(libc::SIGQUIT));
+        assert!(blocked.ends(libc::SIGTERM));
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! The child leads a process group of its own (tini's `-g`), so that a
 //! restart also ends what it started in the background; a child that cannot
 //! be started with the new values is started again with the last ones.
+//! The child inherits the signal dispositions the supervisor started with,
+//! as it would without it: under `nohup` SIGHUP stays ignored, and a signal
+//! inherited ignored is forwarded but does not end the watch.
 
 use super::signals::{self, Blocked, Received};
 use super::watch::Watcher;
@@ -227,7 +230,7 @@ impl Supervisor<'_> {
                 None => TICK,
             };
             if let Some(Received::Forward(signal)) = self.blocked.wait(wait) {
-                self.ending |= signals::ends(signal);
+                self.ending |= self.blocked.ends(signal);
                 match &self.stopping {
                     // The leader is reaped: its PID may be reused, its group
                     // ID is not while the group lives.
