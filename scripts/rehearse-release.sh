@@ -17,6 +17,7 @@
 #                             the sha256 of every asset built)
 #   OUT/wheels/               the manylinux x86_64 wheel (maturin, bindings =
 #                             "bin", pyproject.toml) and the sdist
+#   OUT/crate/                the package `cargo publish` would upload
 #   OUT/image.oci.tar         the OCI image (packaging/Dockerfile from the
 #                             context scripts/image-context.sh makes of the
 #                             assets), built by buildah without a daemon
@@ -194,6 +195,21 @@ assert got == want, (got, want)
 EOF
 say "wheels: $(cd "$out/wheels" && find . -type f -printf '%P ')(the wheel's binary is the asset's)"
 
+# ------------------------------------------------------------ crate
+# release.yml's crate job runs `cargo publish --locked` on the tag; here the
+# package it would upload (metadata, file list, Cargo.lock). Not verified by a
+# build: that is a second full build of every dependency in a scratch target
+# directory; the asset above built the same sources.
+(cd "$build" && cargo package --locked --no-verify --quiet) >"$work/package.log" 2>&1 || {
+    cat "$work/package.log" >&2
+    die "cargo package failed"
+}
+mkdir -p "$out/crate"
+cp -- "$CARGO_TARGET_DIR/package/aws-secrets-env-$version.crate" "$out/crate/"
+tar -tzf "$out/crate/aws-secrets-env-$version.crate" | grep -qx "aws-secrets-env-$version/Cargo.lock" ||
+    die "the crate has no Cargo.lock (cargo install --locked needs it)"
+say "crate: OUT/crate/aws-secrets-env-$version.crate ($(wc -c <"$out/crate/aws-secrets-env-$version.crate") bytes, with Cargo.lock)"
+
 # ------------------------------------------------------------ image
 # release.yml's image job builds the same Dockerfile with docker buildx from
 # the same context script, for linux/amd64 and linux/arm64, and pushes it.
@@ -219,7 +235,7 @@ say "image: OUT/image.oci.tar ($image, $(wc -c <"$out/image.oci.tar") bytes)"
 {
     echo "rehearsal of aws-secrets-env $version ($(date -u +%Y-%m-%dT%H:%M:%SZ), $((SECONDS - started)) s)"
     echo "stand-in: x86_64-unknown-linux-musl asset = static x86_64-unknown-linux-gnu build"
-    (cd "$out" && find download wheels image.oci.tar -type f ! -name '*.sha256' -print0 | sort -z | xargs -0 sha256sum)
+    (cd "$out" && find download wheels crate image.oci.tar -type f ! -name '*.sha256' -print0 | sort -z | xargs -0 sha256sum)
     echo "action: $major = $tag = $release_commit"
 } >|"$out/SUMMARY"
 cat "$out/SUMMARY" >&2
