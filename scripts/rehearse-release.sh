@@ -206,7 +206,8 @@ say "wheels: $(cd "$out/wheels" && find . -type f -printf '%P ')(the wheel's bin
 }
 mkdir -p "$out/crate"
 cp -- "$CARGO_TARGET_DIR/package/aws-secrets-env-$version.crate" "$out/crate/"
-tar -tzf "$out/crate/aws-secrets-env-$version.crate" | grep -qx "aws-secrets-env-$version/Cargo.lock" ||
+members=$(tar -tzf "$out/crate/aws-secrets-env-$version.crate")
+grep -qx "aws-secrets-env-$version/Cargo.lock" <<<"$members" ||
     die "the crate has no Cargo.lock (cargo install --locked needs it)"
 say "crate: OUT/crate/aws-secrets-env-$version.crate ($(wc -c <"$out/crate/aws-secrets-env-$version.crate") bytes, with Cargo.lock)"
 
