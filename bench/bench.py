@@ -23,6 +23,7 @@ bench/run.sh installs the prerequisites and runs this under `nice -n 19`.
 from __future__ import annotations
 
 import argparse
+import math
 import datetime as dt
 import json
 import os
@@ -97,10 +98,11 @@ class Services:
         moto = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or "moto_server"
         self._spawn([moto, "-H", "127.0.0.1", "-p", str(self.moto_port)], "moto.log")
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
-        deadline = time.monotonic() + 60
+        # A loaded machine can take seconds to start moto and to answer.
+        deadline = time.monotonic() + 180
         while True:
             try:
-                urllib.request.urlopen(self.moto_url + "/moto-api/", timeout=2).read()
+                urllib.request.urlopen(self.moto_url + "/moto-api/", timeout=15).read()
                 break
             except OSError:
                 if time.monotonic() > deadline or self.procs[0].poll() is not None:
@@ -341,7 +343,8 @@ class Bench:
     def measure(self, c: Contender, n: int, runs: int, endpoint: str, setting: str, use_wildcard: bool) -> dict:
         proxied = endpoint == self.svc.proxy_url
         row = {"setting": setting, "n": n, "contender": c.key, "label": c.label, "runs": runs, "wall_s": [],
-               "rss_kib": [], "calls": [], "connections": [], "moto_busy_ms": [], "error": None}
+               "rss_kib": [], "calls": [], "connections": [], "moto_busy_ms": [], "in_flight": [], "floor_s": [],
+               "error": None}
         out = self.work / f"out-{c.key}.env"
         cmd, how = c.command(n, out, use_wildcard)
         row["selectors"] = how
@@ -363,7 +366,10 @@ class Bench:
                 st = proxy_call(endpoint, "/__stats")
                 row["calls"].append(st["calls"])
                 row["connections"].append(st["connections"])
-                row["moto_busy_ms"].append(sum(v["count"] * v["mean_ms"] for v in st["service_time"].values()))
+                busy_ms = sum(v["count"] * v["mean_ms"] for v in st["service_time"].values())
+                row["moto_busy_ms"].append(busy_ms)
+                row["in_flight"].append(st["max_in_flight"])
+                row["floor_s"].append(floor_s(n, use_wildcard, self.args.rtt_ms, busy_ms))
             log(f"{setting} N={n} {c.label} run {r + 1}/{runs}: {wall:.3f} s"
                 + (f", {sum(row['calls'][-1].values())} calls, {row['connections'][-1]} conns" if proxied else ""))
         if row["wall_s"]:
@@ -380,7 +386,20 @@ class Bench:
                 row["api_calls_by_kind"] = {k: sorted(v) for k, v in kinds.items()}
                 row["connections_seen"] = sorted(set(row["connections"]))
                 row["moto_busy_ms_median"] = statistics.median(row["moto_busy_ms"])
+                row["in_flight_seen"] = sorted(set(row["in_flight"]))
+                row["floor_median_s"] = statistics.median(row["floor_s"])
+                row["floor_ratio"] = row["median_s"] / row["floor_median_s"]
         return row
+
+
+def floor_s(n: int, wildcard: bool, rtt_ms: float, busy_ms: float) -> float:
+    """The least time any client could take against this endpoint: a new
+    connection (2 RTT), the round trips the API's paging forces one after
+    another (ids: one wave of BatchGetSecretValue, however many; a wildcard:
+    one ListSecrets page per 100 names, then the last page's batches), and
+    moto's own service time for the run's calls (it serves one at a time)."""
+    waves = (math.ceil(n / 100) + 1) if wildcard else 1
+    return (2 + waves) * rtt_ms / 1000 + busy_ms / 1000
 
 
 def fmt_set(values: list) -> str:
@@ -417,24 +436,28 @@ def markdown(result: dict) -> str:
     out.append(f"Proxy RTT {a['rtt_ms']:g} ms (2 RTT per new connection, 1 RTT per request). "
                f"Runs: {a['runs']} per cell (median), {a['loopback_runs']} for the tool on loopback; seed pipeline: {result['pipeline_policy']}.")
     out.append("")
-    out.append("| N | setting | contender | selectors | runs | median wall | min–max | API calls | connections | peak RSS | seed ÷ this |")
-    out.append("|---:|---|---|---|---:|---:|---:|---|---:|---:|---:|")
+    out.append("| N | setting | contender | selectors | runs | median wall | min–max | API calls | connections "
+               "| most in flight | floor | ÷ floor | peak RSS | seed ÷ this |")
+    out.append("|---:|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in result["rows"]:
         lead = f"| {r['n']} | {r['setting']} | {r['label']} | {r['selectors']} | {len(r['wall_s'])} |"
         if "median_s" not in r:
-            out.append(lead + " failed | | | | | |")
+            out.append(lead + " failed | | | | | | | | |")
             continue
         if r.get("api_calls"):
             kinds = ", ".join(f"{k}×{fmt_set(v)}" for k, v in sorted(r["api_calls_by_kind"].items()))
             calls = f"{fmt_set(r['api_calls'])} ({kinds})"
             conns = fmt_set(r["connections_seen"])
+            flight = fmt_set(r["in_flight_seen"])
+            floor = f"{r['floor_median_s']:.3f} s"
+            vs_floor = f"{r['floor_ratio']:.2f}×"
         else:
-            calls, conns = "—", "—"
+            calls, conns, flight, floor, vs_floor = "—", "—", "—", "—", "—"
         ratio = "—"
         if "ratio" in r:
             ratio = f"{r['ratio']:.1f}×" + (" (est.)" if r["ratio_estimated"] else "")
         out.append(lead + f" {r['median_s']:.3f} s | {r['min_s']:.3f}–{r['max_s']:.3f} | {calls} | {conns} | "
-                   f"{r['peak_rss_kib'] / MIB:.1f} MiB | {ratio} |")
+                   f"{flight} | {floor} | {vs_floor} | {r['peak_rss_kib'] / MIB:.1f} MiB | {ratio} |")
     out.append("")
     size = f"{b['size_bytes'] / MIB / MIB:.2f} MiB"
     if b["stripped"]:
@@ -516,6 +539,8 @@ def main() -> int:
                     help="run the seed pipeline only for N up to this (beyond: ratio estimated per secret)")
     ap.add_argument("--pipeline-runs-large", type=int, default=3, help="pipeline runs for N >= 100 (1 for N >= 1000)")
     ap.add_argument("--no-wildcard", action="store_true", help="never use `bench/*`, even if the tool supports it")
+    ap.add_argument("--ids-too", action="store_true",
+                    help="at the largest N, time N --secret-id flags as well as the wildcard")
     ap.add_argument("--wait-load", type=float, help="first wait (up to 10 min) until the 1-minute load average is below this")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     ap.add_argument("--json-out", help="also write the JSON result to this file")
@@ -595,6 +620,8 @@ def main() -> int:
                 if runs == 0:
                     continue
                 use_wild = c.kind == "tool" and c.wildcard and n == total and n >= 1000
+                if use_wild and args.ids_too:
+                    rows.append(bench.measure(c, n, runs, svc.proxy_url, proxied, False))
                 rows.append(bench.measure(c, n, runs, svc.proxy_url, proxied, use_wild))
         add_ratios(rows)
         machine["loadavg_end"] = os.getloadavg()

@@ -4,7 +4,9 @@
 //! narrow: a line it cannot read exactly is an error naming its number, never
 //! its content (a base file holds development secrets too).
 
-use super::{Format, Reader, encode_line};
+use super::dotenv::Reader;
+use super::encode::{Encoder, encode_line};
+use super::format::Format;
 use crate::error::Error;
 use crate::names::is_env_name;
 use crate::secret::Variable;
@@ -123,7 +125,7 @@ impl EnvFile {
         readers: &[Reader],
     ) -> Result<Vec<u8>, Error> {
         let encode = match format.encoder() {
-            super::Encoder::Lines(encode) if has_grammar(format) => encode,
+            Encoder::Lines(encode) if has_grammar(format) => encode,
             _ => unreachable!("--base is refused for {} before rendering", format.name()),
         };
         let mut out = String::with_capacity(self.text.len());

@@ -4,8 +4,8 @@
 //! deterministic), the decoded value for JSON and `github-env` (whose
 //! heredoc delimiters are random). Used only to compare, never shown.
 
-use super::Format;
 use super::base::EnvFile;
+use super::format::Format;
 
 /// The keys of `bytes` read as `format`, in order, each with its comparable
 /// text; `None` when the file is not of that format as this tool writes it.

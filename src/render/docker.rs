@@ -2,7 +2,7 @@
 //! of the line after the first `=` literally — no quotes, no escapes — so a
 //! value is written raw, and whatever that reader cannot carry is refused.
 
-use super::{NUL, Refusal};
+use super::format::{NUL, Refusal};
 
 /// bufio.Scanner's token limit in docker/cli: longer lines fail to load.
 pub(super) const MAX_LINE: usize = 65_535;

@@ -12,7 +12,7 @@
 
 pub(super) mod readers;
 
-use super::{NUL, Refusal};
+use super::format::{NUL, Refusal};
 use crate::error::Error;
 use crate::secret::Variable;
 pub use readers::Reader;

@@ -2,7 +2,7 @@
 //! `FileCommandManager` — every value as a `K<<DELIM` heredoc with a fresh
 //! random delimiter, and names that would change how later steps run refused.
 
-use super::{NUL, Refusal};
+use super::format::{NUL, Refusal};
 use crate::github::delimiter;
 
 const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";

@@ -1,7 +1,7 @@
 //! `shell`: `export K='v'`, each `'` written `'\''` — POSIX single quotes are
 //! fully literal, so bash and dash read back every value but NUL.
 
-use super::{NUL, Refusal};
+use super::format::{NUL, Refusal};
 
 pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {

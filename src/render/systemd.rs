@@ -2,7 +2,7 @@
 //! backslash before `\`, `"`, `$` and backtick, line breaks kept literally, no
 //! `export` (systemd drops such lines). Also valid POSIX shell.
 
-use super::{NONCHARACTER, NUL, Refusal, has_noncharacter};
+use super::format::{NONCHARACTER, NUL, Refusal, has_noncharacter};
 
 pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
     if value.contains('\0') {

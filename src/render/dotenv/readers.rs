@@ -106,7 +106,7 @@ impl Reader {
             (Docker, _) => Some(
                 "needs quotes, which `docker run --env-file` keeps as part of the value (use `--format docker` for it)",
             ),
-            (Systemd, _) if super::super::has_noncharacter(value) => Some(
+            (Systemd, _) if super::super::format::has_noncharacter(value) => Some(
                 "contains a Unicode noncharacter (U+FDD0–U+FDEF, U+FFFE, U+FFFF…), which systemd rejects",
             ),
             (Systemd, Single | Double | Bare | DoubleEscaped) => None,
