@@ -3,83 +3,10 @@
 //! a hostile error message or a body without end
 //! (`tests/faults/fault_proxy.py`), then passes through. Each run must end in success or a clear, bounded failure.
 
-use crate::support::{ROOT, Test, moto, python};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use crate::support::{Proxy, Test, moto};
+use std::io::Read as _;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// A running fault proxy; killed when dropped.
-pub(crate) struct Proxy {
-    child: Child,
-    pub(crate) endpoint: String,
-}
-
-impl Proxy {
-    pub(crate) fn start(mode: &str, count: u32, message: Option<&str>) -> Proxy {
-        Proxy::start_on(mode, count, message, 0)
-    }
-
-    /// On `port` (0: a free one), e.g. again where a stopped proxy was.
-    pub(crate) fn start_on(mode: &str, count: u32, message: Option<&str>, port: u16) -> Proxy {
-        let mut extra = vec!["--port".to_string(), port.to_string()];
-        if let Some(m) = message {
-            extra.extend(["--message".to_string(), m.to_string()]);
-        }
-        Proxy::start_with(mode, count, &extra)
-    }
-
-    /// With more of `fault_proxy.py`'s options (`--only ACTION`, `--delay-ms MS`).
-    pub(crate) fn start_with(mode: &str, count: u32, extra: &[String]) -> Proxy {
-        let mut cmd = Command::new(python());
-        cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
-            .args(["--upstream", &moto().endpoint, "--mode", mode])
-            .args(["--count", &count.to_string()])
-            .args(extra);
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start tests/faults/fault_proxy.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .unwrap_or_else(|| panic!("fault proxy said {line:?}"))
-            .trim()
-            .to_string();
-        Proxy {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Proxy {
-    /// The proxy's counters (`GET /__stats`).
-    fn stats(&self) -> serde_json::Value {
-        let addr = self.endpoint.trim_start_matches("http://");
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        write!(
-            conn,
-            "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        conn.read_to_string(&mut reply).unwrap();
-        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
-        serde_json::from_str(body).unwrap()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn through(proxy: &Proxy, t: Test) -> Test {
     t.env("AWS_ENDPOINT_URL", &proxy.endpoint)

@@ -9,8 +9,12 @@
 //! (`.failure().stderr_has(…)`), as the older tests do.
 
 mod expect;
+mod proxy;
+mod running;
 mod signals;
 
+pub(crate) use proxy::Proxy;
+pub(crate) use running::Running;
 pub(crate) use signals::default_signals;
 
 use aws_sdk_secretsmanager::Client;
@@ -513,39 +517,11 @@ impl Outcome {
         self
     }
 
-    /// Nothing printed contains a remembered value, except in the
-    /// `::add-mask::` lines that open stdout. (Not for `--output -` runs.)
+    /// Nothing printed holds a remembered value (see [`assert_no_leak`]).
+    /// (Not for `--output -` runs, whose stdout is the data.)
     #[track_caller]
     pub(crate) fn no_leak(self) -> Outcome {
-        let body_start = self
-            .stdout
-            .lines()
-            .take_while(|l| l.starts_with("::add-mask::"))
-            .map(|l| l.len() + 1)
-            .sum::<usize>();
-        let stderr: String = self
-            .stderr
-            .lines()
-            .filter(|l| !l.starts_with("::add-mask::"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let printed = [&self.stdout[body_start..], stderr.as_str()];
-        for value in &self.test.values {
-            // Very short values (a port, `true`) appear in ordinary text by chance.
-            if value.len() < 6 {
-                continue;
-            }
-            for text in printed {
-                for piece in std::iter::once(value.as_str()).chain(value.lines()) {
-                    if piece.trim().len() >= 6 {
-                        assert!(
-                            !text.contains(piece),
-                            "a secret value leaked into stdout or stderr"
-                        );
-                    }
-                }
-            }
-        }
+        assert_no_leak(&self.test.values, &[&self.stdout, &self.stderr]);
         self
     }
 
@@ -576,6 +552,32 @@ impl Outcome {
             .chain(self.stderr.lines())
             .filter_map(|l| l.strip_prefix("::add-mask::"))
             .collect()
+    }
+}
+
+/// The one leak check: no value of `values`, nor any line of one, shows up
+/// in `printed` outside the `::add-mask::` lines (which the runner takes as
+/// commands, never prints, and `exec --watch` prints again for new values).
+/// Values and lines under 6 characters (a port, `true`) are left out: they
+/// appear in ordinary text by chance.
+#[track_caller]
+pub(crate) fn assert_no_leak(values: &[String], printed: &[&str]) {
+    for text in printed {
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for value in values {
+            for piece in std::iter::once(value.as_str()).chain(value.lines()) {
+                if piece.trim().len() >= 6 {
+                    assert!(
+                        !text.contains(piece),
+                        "a secret value leaked into stdout or stderr"
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -5,13 +5,8 @@
 //! orphaned grandchildren are reaped; a refused value keeps the old child.
 //! Intervals are 0.5 s (the minimum), so each test takes a few seconds.
 
-use crate::faults::Proxy;
-use crate::support::{Test, default_signals, moto};
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
-use std::os::unix::process::CommandExt as _;
+use crate::support::{Proxy, Running, Test, default_signals, moto};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// The child: appends `$A` to `starts` when it starts, `term` to `events` on
@@ -19,115 +14,6 @@ use std::time::{Duration, Instant};
 const RECORDER: &str = "printf '%s\\n' \"$A\" >> starts; \
     trap 'echo term >> events; exit 7' TERM; trap 'echo hup >> events' HUP; \
     while :; do sleep 0.05; done";
-
-/// The supervisor running in the background, its output in files.
-struct Running {
-    child: Child,
-    test: Test,
-}
-
-impl Running {
-    fn start(test: Test) -> Running {
-        let command = test.command();
-        Running::start_command(test, command)
-    }
-
-    /// As [`Running::start`], with the command as the test made it.
-    fn start_command(test: Test, mut command: std::process::Command) -> Running {
-        let out = std::fs::File::create(test.path("stdout.log")).unwrap();
-        let err = std::fs::File::create(test.path("stderr.log")).unwrap();
-        // A process group of its own, so that dropping the test ends the
-        // supervisor and every command it started (no stray process).
-        let child = command
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap();
-        Running { child, test }
-    }
-
-    fn file(&self, name: &str) -> String {
-        std::fs::read_to_string(self.test.path(name)).unwrap_or_default()
-    }
-
-    fn lines(&self, name: &str) -> Vec<String> {
-        self.file(name).lines().map(str::to_string).collect()
-    }
-
-    fn stderr(&self) -> String {
-        self.file("stderr.log")
-    }
-
-    /// Waits up to `seconds` for `done`; panics with the log if it never is.
-    #[track_caller]
-    fn until(&self, seconds: u64, what: &str, done: impl Fn(&Running) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; stderr:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name}");
-    }
-
-    /// The exit status, within `seconds`.
-    #[track_caller]
-    fn exit_code(&mut self, seconds: u64) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the supervisor did not exit; stderr:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// No remembered value in the supervisor's stdout (masks aside) or stderr.
-    #[track_caller]
-    fn no_leak(&self) {
-        let stdout: String = self
-            .file("stdout.log")
-            .lines()
-            .filter(|l| !l.starts_with("::add-mask::"))
-            .collect();
-        let stderr = self.stderr();
-        for value in &self.test.values {
-            assert!(
-                !stdout.contains(value.as_str()) && !stderr.contains(value.as_str()),
-                "a value leaked:\n{stderr}"
-            );
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // The whole group: the supervisor, its command and their children.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A test of `exec --watch 0.5` of secret `s` holding `{"A": first}`.
 fn watched(first: &str, extra: &[&str], script: &str) -> (Test, String) {
@@ -154,9 +40,9 @@ fn two_quick_rotations_restart_the_child_once_with_the_newest_value() {
     rotate(&mut run.test, &id, "second-value-2");
     // The second rotation right after a check has seen the first: without
     // the debounce that check alone would restart the child.
-    let seen = stats(&proxy).len();
+    let seen = proxy.calls().len();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !stats(&proxy)[seen..].contains(&"secretsmanager.DescribeSecret".to_string()) {
+    while !proxy.calls()[seen..].contains(&"secretsmanager.DescribeSecret".to_string()) {
         assert!(Instant::now() < deadline, "no check");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -198,9 +84,9 @@ fn nothing_changed_no_restart_and_each_check_costs_one_call_per_secret_or_batch(
         .args(["--watch", "0.5", "--", "sh", "-c", RECORDER]);
     let run = Running::start(t);
     run.until(10, "the first start", |r| r.lines("starts").len() == 1);
-    let before = stats(&proxy);
+    let before = proxy.calls();
     std::thread::sleep(Duration::from_secs(4));
-    let after = stats(&proxy);
+    let after = proxy.calls();
     assert_eq!(run.lines("starts").len(), 1, "restarted without a change");
     let calls = &after[before.len()..];
     let count = |name: &str| calls.iter().filter(|c| c.as_str() == name).count();
@@ -218,27 +104,6 @@ fn nothing_changed_no_restart_and_each_check_costs_one_call_per_secret_or_batch(
     assert_eq!(count("AmazonSSM.GetParametersByPath"), checks, "{calls:?}");
     assert_eq!(calls.len(), 4 * checks, "no value fetched: {calls:?}");
     assert!(!run.stderr().contains("watch:"), "{}", run.stderr());
-}
-
-/// The `calls` list of the fault proxy's `/__stats`.
-fn stats(proxy: &Proxy) -> Vec<String> {
-    let addr = proxy.endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    let body = reply.split_once("\r\n\r\n").unwrap().1;
-    let stats: serde_json::Value = serde_json::from_str(body).unwrap();
-    stats["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -1,0 +1,90 @@
+//! The fault proxy (`tests/faults/fault_proxy.py`) in front of moto: it
+//! answers the first N requests with the fault asked for, then passes
+//! through, and counts what it saw (`GET /__stats`).
+
+use super::{ROOT, moto, python};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Child, Command, Stdio};
+
+/// A running fault proxy; killed when dropped.
+pub(crate) struct Proxy {
+    child: Child,
+    pub(crate) endpoint: String,
+}
+
+impl Proxy {
+    pub(crate) fn start(mode: &str, count: u32, message: Option<&str>) -> Proxy {
+        Proxy::start_on(mode, count, message, 0)
+    }
+
+    /// On `port` (0: a free one), e.g. again where a stopped proxy was.
+    pub(crate) fn start_on(mode: &str, count: u32, message: Option<&str>, port: u16) -> Proxy {
+        let mut extra = vec!["--port".to_string(), port.to_string()];
+        if let Some(m) = message {
+            extra.extend(["--message".to_string(), m.to_string()]);
+        }
+        Proxy::start_with(mode, count, &extra)
+    }
+
+    /// With more of `fault_proxy.py`'s options (`--only ACTION`, `--delay-ms MS`).
+    pub(crate) fn start_with(mode: &str, count: u32, extra: &[String]) -> Proxy {
+        let mut cmd = Command::new(python());
+        cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
+            .args(["--upstream", &moto().endpoint, "--mode", mode])
+            .args(["--count", &count.to_string()])
+            .args(extra);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start tests/faults/fault_proxy.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("fault proxy said {line:?}"))
+            .trim()
+            .to_string();
+        Proxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Proxy {
+    /// The proxy's counters (`GET /__stats`).
+    pub(crate) fn stats(&self) -> serde_json::Value {
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            conn,
+            "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
+        serde_json::from_str(body).unwrap()
+    }
+
+    /// The calls the proxy has seen, in order (`service.Action`).
+    pub(crate) fn calls(&self) -> Vec<String> {
+        self.stats()["calls"]
+            .as_array()
+            .expect("the stats hold the calls")
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
