@@ -14,6 +14,9 @@ unchanged, except:
   --deny ACTION
         every STS request whose Action is ACTION (AssumeRole,
         AssumeRoleWithWebIdentity) gets 403 AccessDenied, as STS words it
+  --expire-in SECONDS
+        STS's temporary credentials are said to expire SECONDS from now (the
+        <Expiration> of the reply rewritten), so that renewal can be seen
 
 `GET /__log` is answered by the proxy itself with the JSON list of the
 requests seen, in order: {"key", "region", "service", "call", "answer"} with
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import re
@@ -81,7 +85,9 @@ def sts_denied(action: str, keep_alive: bool) -> bytes:
 
 
 class Proxy:
-    def __init__(self, upstream: tuple[str, int], fail_region: str | None, fail_with: str, deny: list[str]) -> None:
+    def __init__(self, upstream: tuple[str, int], fail_region: str | None, fail_with: str, deny: list[str],
+                 expire_in: float | None = None) -> None:
+        self.expire_in = expire_in
         self.upstream = upstream
         self.fail_region = fail_region
         self.fail_with = fail_with
@@ -146,6 +152,10 @@ class Proxy:
                     writer.write(json_error("502 Bad Gateway", "ProxyUpstreamError", "upstream", False))
                     await writer.drain()
                     break
+                if self.expire_in is not None and call.startswith("AssumeRole"):
+                    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=self.expire_in)
+                    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                    rbody = re.sub(rb"<Expiration>[^<]*</Expiration>", b"<Expiration>" + stamp + b"</Expiration>", rbody)
                 writer.write(framed(rstart, rheaders, rbody, keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:
@@ -175,6 +185,7 @@ async def main() -> int:
     ap.add_argument("--fail-region", help="fail every request signed for this region")
     ap.add_argument("--fail-with", choices=("error500", "notfound"), default="error500")
     ap.add_argument("--deny", action="append", default=[], help="an STS Action to refuse (repeatable)")
+    ap.add_argument("--expire-in", type=float, help="STS credentials expire this many seconds from now")
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1; 0 picks a free one")
     ap.add_argument("--no-stdin-watch", action="store_true", help="do not exit when stdin reaches EOF")
     args = ap.parse_args()
@@ -186,7 +197,7 @@ async def main() -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    proxy = Proxy((up.hostname, up.port), args.fail_region, args.fail_with, args.deny)
+    proxy = Proxy((up.hostname, up.port), args.fail_region, args.fail_with, args.deny, args.expire_in)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=MAX_HEADER_BYTES, backlog=128)
     sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")
     sys.stdout.flush()

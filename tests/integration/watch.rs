@@ -612,3 +612,36 @@ fn a_signal_ignored_from_the_start_does_not_end_the_watch() {
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));
 }
+
+#[test]
+fn the_assumed_role_is_renewed_before_it_expires() {
+    // STS's credentials are said to last 15 s: the SDK's cache renews them
+    // some seconds before, and the checks after that are signed anew.
+    let proxy = crate::role::Server::proxy(&["--expire-in", "15"]);
+    let role = ["--role-arn", "arn:aws:iam::123456789012:role/reader"];
+    let (t, _) = watched("role-renewed-1", &role, RECORDER);
+    let t = t.env("AWS_ENDPOINT_URL", &proxy.endpoint);
+    let run = Running::start(t);
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    let renewed = |p: &crate::role::Server| {
+        let log = p.log();
+        let keys: std::collections::BTreeSet<String> = log
+            .iter()
+            .filter(|e| e["call"] == "secretsmanager.DescribeSecret")
+            .map(|e| e["key"].as_str().unwrap().to_string())
+            .collect();
+        keys.len() >= 2 && keys.iter().all(|k| k.starts_with("ASIA"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(25);
+    while !renewed(&proxy) {
+        assert!(
+            Instant::now() < deadline,
+            "the checks were never signed with renewed keys: {:?}; stderr:\n{}",
+            proxy.signers(),
+            run.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(run.lines("starts"), ["role-renewed-1"], "no restart");
+    run.no_leak();
+}
