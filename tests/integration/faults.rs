@@ -77,11 +77,13 @@ fn transient_faults_are_retried_to_success() {
     for mode in ["throttle", "error500", "drop"] {
         let t = Test::new().secret("s", r#"{"K":"survives-faults"}"#);
         let proxy = Proxy::start(mode, 2, None);
-        let out = through(&proxy, t.select("s"))
+        through(&proxy, t.select("s"))
             .args(["--max-attempts", "5"])
+            .stderr(
+                "aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): K\n",
+            )
+            .expect_file("app.env", "K='survives-faults'\n")
             .run();
-        assert_eq!(out.code, Some(0), "{mode}: {}", out.stderr);
-        assert_eq!(out.file("app.env"), "K='survives-faults'\n", "{mode}");
     }
 }
 
@@ -96,12 +98,13 @@ fn ssm_pages_survive_throttling_too() {
         );
     }
     let proxy = Proxy::start("throttle", 2, None);
-    let out = through(&proxy, t.select("ssm:/cfg/"))
+    through(&proxy, t.select("ssm:/cfg/"))
         .args(["--format", "json", "-o", "-"])
-        .run()
-        .success();
-    let got = out.json();
-    assert_eq!(got.len(), 12);
+        .stdout("{\n  \"P00\": \"v0\",\n  \"P01\": \"v1\",\n  \"P02\": \"v2\",\n  \"P03\": \"v3\",\n  \"P04\": \"v4\",\n  \"P05\": \"v5\",\n  \"P06\": \"v6\",\n  \"P07\": \"v7\",\n  \"P08\": \"v8\",\n  \"P09\": \"v9\",\n  \"P10\": \"v10\",\n  \"P11\": \"v11\"\n}\n")
+        .stderr(
+            "aws-secrets-env: wrote 12 variables from 1 selector to standard output (json): P00, P01, P02, P03, P04, P05, P06, P07, P08, P09, P10, P11\n",
+        )
+        .run();
 }
 
 #[test]
@@ -111,12 +114,10 @@ fn persistent_throttling_fails_clearly_and_in_bounded_time() {
     let proxy = Proxy::start("throttle", 1000, None);
     let started = Instant::now();
     through(&proxy, t.args(["--secret-id", &id, "--max-attempts", "3"]))
-        .run()
-        .failure()
-        .stderr_has(&format!(
-            "secret `{id}`: AWS throttled the request (ThrottlingException) and retries ran out"
-        ))
-        .no_file("app.env");
+        .status(1)
+        .stderr("aws-secrets-env: error: secret `[test]-s`: AWS throttled the request (ThrottlingException) and retries ran out; run again later or select fewer at once\n")
+        .expect_no_file("app.env")
+        .run();
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
@@ -127,9 +128,12 @@ fn persistent_throttling_fails_clearly_and_in_bounded_time() {
         &proxy,
         Test::new().args(["--secret-id", &id, "--max-attempts", "2"]),
     )
-    .run()
-    .failure()
-    .stderr_has("InternalServiceError");
+    .status(1)
+    .stderr(format!(
+        "aws-secrets-env: error: secret `{id}`: AWS Secrets Manager failed on its side (HTTP 500, InternalServiceError) and retries ran out — AWS says: internal error\n"
+    ))
+    .expect_no_file("app.env")
+    .run();
 }
 
 #[test]
@@ -139,9 +143,10 @@ fn a_silent_server_is_bounded_by_the_timeout() {
     let proxy = Proxy::start("hang", 1000, None);
     let started = Instant::now();
     through(&proxy, t.args(["--secret-id", &id, "--timeout", "3"]))
-        .run()
-        .failure()
-        .stderr_has("did not answer within 3 s");
+        .status(1)
+        .stderr("aws-secrets-env: error: AWS did not answer within 3 s (--timeout); check the network, the region and AWS_ENDPOINT_URL, or raise --timeout\n")
+        .expect_no_file("app.env")
+        .run();
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "{:?}",
@@ -151,6 +156,8 @@ fn a_silent_server_is_bounded_by_the_timeout() {
 
 #[test]
 fn a_hostile_aws_message_cannot_become_a_workflow_command() {
+    // The message's line breaks become spaces and its `::` is broken up.
+    const DENIED: &str = "access denied to secret `[test]-s` (AccessDeniedException): the caller needs `secretsmanager:GetSecretValue` on it (plus `secretsmanager:BatchGetSecretValue`, and `secretsmanager:ListSecrets` for wildcards), and `kms:Decrypt` on its key if that is a customer managed KMS key — AWS says: denied : :stop-commands: :pwned : :add-mask: :x";
     let t = Test::new().secret("s", r#"{"K":"value-before-stop"}"#);
     let id = t.name("s");
     let proxy = Proxy::start(
@@ -160,9 +167,13 @@ fn a_hostile_aws_message_cannot_become_a_workflow_command() {
     );
     let out = through(&proxy, t.args(["--secret-id", &id]))
         .env("GITHUB_ACTIONS", "true")
-        .run()
-        .failure()
-        .stderr_has("access denied to secret");
+        .status(1)
+        .stdout(format!(
+            "::error title=aws-secrets-env%3A access denied::{DENIED}\n"
+        ))
+        .stderr(format!("aws-secrets-env: error: {DENIED}\n"))
+        .expect_no_file("app.env")
+        .run();
     for line in out.stdout.lines().chain(out.stderr.lines()) {
         let line = line.trim_start();
         assert!(
@@ -179,13 +190,10 @@ fn a_reply_without_an_error_code_names_the_http_status_and_the_iam_actions() {
     let t = Test::new().secret("fb", "forbidden-value-1");
     let id = t.name("fb");
     through(&proxy, t.select("fb").args(["--max-attempts", "1"]))
+        .status(1)
+        .stderr("aws-secrets-env: error: access denied to secret `[test]-fb` (HTTP 403, no AWS error code in the reply): the caller needs `secretsmanager:GetSecretValue` on it (plus `secretsmanager:BatchGetSecretValue`, and `secretsmanager:ListSecrets` for wildcards), and `kms:Decrypt` on its key if that is a customer managed KMS key\n")
+        .expect_no_file("app.env")
         .run()
-        .failure()
-        .stderr_has(&format!(
-            "aws-secrets-env: error: access denied to secret `{id}` (HTTP 403, no AWS error code in the reply)"
-        ))
-        .stderr_has("`secretsmanager:GetSecretValue`")
-        .no_file("app.env")
         .no_leak();
 }
 
