@@ -188,7 +188,6 @@ fn a_hostile_aws_message_cannot_become_a_workflow_command() {
 fn a_reply_without_an_error_code_names_the_http_status_and_the_iam_actions() {
     let proxy = Proxy::start("forbidden", 100, None);
     let t = Test::new().secret("fb", "forbidden-value-1");
-    let id = t.name("fb");
     through(&proxy, t.select("fb").args(["--max-attempts", "1"]))
         .status(1)
         .stderr("aws-secrets-env: error: access denied to secret `[test]-fb` (HTTP 403, no AWS error code in the reply): the caller needs `secretsmanager:GetSecretValue` on it (plus `secretsmanager:BatchGetSecretValue`, and `secretsmanager:ListSecrets` for wildcards), and `kms:Decrypt` on its key if that is a customer managed KMS key\n")
