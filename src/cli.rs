@@ -293,12 +293,21 @@ pub(crate) struct WriteArgs {
     pub example: Option<PathBuf>,
 
     /// Fetch and check as usual, write nothing, and print the plan: each
-    /// variable, whether it is added, changed, unchanged or removed, and its
-    /// source. Never a value.
+    /// variable, whether it is added, kept or removed, and its source. Never
+    /// a value.
     #[arg(long, env = "AWS_SECRETS_ENV_DRY_RUN", action = clap::ArgAction::Set,
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub dry_run: bool,
+
+    /// With --dry-run, compare values too: a kept variable is shown as
+    /// changed or unchanged. This tells whoever controls the current file and
+    /// reads the output whether a guessed value is right: use it only where
+    /// both are trusted (not in a public log).
+    #[arg(long, env = "AWS_SECRETS_ENV_COMPARE_VALUES", action = clap::ArgAction::Set,
+          num_args = 0..=1, default_value_t = false, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub compare_values: bool,
 
     /// Also export every variable to later workflow steps through `$GITHUB_ENV`.
     #[arg(long, env = "AWS_SECRETS_ENV_EXPORT_ENV", action = clap::ArgAction::Set,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 /// Escapes workflow-command data: `%` first, then CR and LF.
 pub(crate) fn escape_data(text: &str) -> String {
@@ -50,15 +50,139 @@ pub(crate) fn no_command_stream() {
     ROUTE.store(NOWHERE, Ordering::SeqCst);
 }
 
-/// The stream for workflow commands (masks, annotations): standard output,
-/// where the runner sees them in order with what the step prints next, unless
-/// standard output carries the data.
-pub(crate) fn commands() -> Box<dyn Write> {
+/// Prints workflow command lines (masks, annotations) on their stream:
+/// standard output, where the runner sees them in order with what the step
+/// prints next, unless standard output carries the data (then standard
+/// error), or nowhere. Each starts a line of its own ([`print_lines`]).
+pub(crate) fn print_commands(lines: &[String]) -> std::io::Result<()> {
     match ROUTE.load(Ordering::SeqCst) {
-        STDOUT => Box::new(std::io::stdout().lock()),
-        STDERR => Box::new(std::io::stderr().lock()),
-        _ => Box::new(std::io::sink()),
+        STDOUT => print_lines(Stream::Stdout, lines),
+        STDERR => print_lines(Stream::Stderr, lines),
+        _ => Ok(()),
     }
+}
+
+/// A standard stream the tool prints workflow commands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Per stream: not looked at yet, known to be at the start of a line, or
+/// possibly holding a partial line (an earlier command's output).
+static LINE: [AtomicU8; 2] = [AtomicU8::new(UNCHECKED), AtomicU8::new(UNCHECKED)];
+const UNCHECKED: u8 = 0;
+const AT_START: u8 = 1;
+const MAYBE_PARTIAL: u8 = 2;
+
+/// Set once another process writes to the same streams at any time
+/// (`exec --watch`'s app): no stream is ever known to be at a line start.
+static SHARED: AtomicBool = AtomicBool::new(false);
+
+/// The most bytes one `write` puts into a pipe without another writer's bytes
+/// in between (`PIPE_BUF`: 4096 on Linux, POSIX's minimum elsewhere).
+#[cfg(target_os = "linux")]
+const ATOMIC_WRITE: usize = 4096;
+#[cfg(not(target_os = "linux"))]
+const ATOMIC_WRITE: usize = 512;
+
+impl Stream {
+    fn index(self) -> usize {
+        match self {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        }
+    }
+
+    /// True when the next byte written starts a line: this process ended
+    /// the last line itself, or the stream is a regular file still empty.
+    fn at_line_start(self) -> bool {
+        if SHARED.load(Ordering::SeqCst) {
+            return false;
+        }
+        match LINE[self.index()].load(Ordering::SeqCst) {
+            AT_START => true,
+            MAYBE_PARTIAL => false,
+            _ => {
+                let empty = self.is_empty_file();
+                let state = if empty { AT_START } else { MAYBE_PARTIAL };
+                LINE[self.index()].store(state, Ordering::SeqCst);
+                empty
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn is_empty_file(self) -> bool {
+        use std::os::fd::AsFd;
+        let fd = match self {
+            Stream::Stdout => std::io::stdout().as_fd().try_clone_to_owned(),
+            Stream::Stderr => std::io::stderr().as_fd().try_clone_to_owned(),
+        };
+        fd.ok()
+            .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+            .is_some_and(|m| m.is_file() && m.len() == 0)
+    }
+
+    #[cfg(not(unix))]
+    fn is_empty_file(self) -> bool {
+        false
+    }
+}
+
+/// From now on another process (`exec --watch`'s app) writes to the same
+/// standard streams, at any time: every batch of workflow commands starts
+/// with a line break, and goes out in writes a pipe keeps whole.
+pub(crate) fn streams_shared() {
+    SHARED.store(true, Ordering::SeqCst);
+}
+
+/// This process has just ended a line on `stream` itself (clap's message, an
+/// error line): the next command needs no line break before it.
+pub(crate) fn line_ended(stream: Stream) {
+    LINE[stream.index()].store(AT_START, Ordering::SeqCst);
+}
+
+/// Prints whole lines on `stream`, so that the first starts a line of its
+/// own: unless the stream is known to be at a line start, a line break goes
+/// first (an empty line in the log), because the runner only reads `::` at
+/// the start of a line, and a partial line left by an earlier command (or
+/// by the app under `exec --watch`) would swallow the first command. With
+/// shared streams the lines go out in writes of at most [`ATOMIC_WRITE`]
+/// bytes, each starting with a line break, so the app's output cannot land
+/// inside one (a single line longer than that is written alone).
+pub(crate) fn print_lines(stream: Stream, lines: &[String]) -> std::io::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let shared = SHARED.load(Ordering::SeqCst);
+    let limit = if shared { ATOMIC_WRITE } else { usize::MAX };
+    let mut writes = vec![String::new()];
+    if !stream.at_line_start() {
+        writes[0].push('\n');
+    }
+    for line in lines {
+        let last = writes.last_mut().expect("one write at least");
+        if last.len() > 1 && last.len() + line.len() + 1 > limit {
+            writes.push("\n".to_string());
+        }
+        let last = writes.last_mut().expect("one write at least");
+        last.push_str(line);
+        last.push('\n');
+    }
+    let mut out: Box<dyn Write> = match stream {
+        Stream::Stdout => Box::new(std::io::stdout().lock()),
+        Stream::Stderr => Box::new(std::io::stderr().lock()),
+    };
+    for text in writes {
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
+    if !shared {
+        line_ended(stream);
+    }
+    Ok(())
 }
 
 /// True when running as a GitHub Actions step.
@@ -84,19 +208,19 @@ pub(crate) fn error_annotation(err: &Error) -> String {
 /// commands.
 pub(crate) fn annotate_error(err: &Error) {
     if active() {
-        let mut out = commands();
-        let _ = writeln!(out, "{}", error_annotation(err));
-        let _ = out.flush();
+        let _ = print_commands(&[error_annotation(err)]);
     }
 }
 
 /// Under Actions, the annotation of a usage error from clap's first line
-/// (which names the flag and the input), on stderr: the command line was not
-/// read, and with `--output -` stdout is the data.
+/// (which names the flag and the input), on stderr, right after clap printed
+/// its message there: the command line was not read, and with `--output -`
+/// stdout is the data.
 pub(crate) fn annotate_usage(clap_message: &str) {
     if active() {
         let first = clap_message.lines().next().unwrap_or("");
-        eprintln!("{}", usage_annotation(first));
+        line_ended(Stream::Stderr);
+        let _ = print_lines(Stream::Stderr, &[usage_annotation(first)]);
     }
 }
 

@@ -81,6 +81,7 @@ mod run {
         for e in err.flatten() {
             // Outside text (ids, JSON keys) is in the message: one line, no `::`.
             eprintln!("aws-secrets-env: error: {}", sanitize(&e.to_string()));
+            github::line_ended(github::Stream::Stderr);
             github::annotate_error(e);
         }
         ExitCode::from(err.exit_code())

@@ -9,7 +9,6 @@ use crate::mask;
 use crate::select::Selector;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher as _, RandomState};
-use std::io::Write as _;
 
 /// What to load and how; every usage error was raised building it.
 #[derive(Debug)]
@@ -61,7 +60,6 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
     let (variables, errors, skipped) =
         collect(&config.selectors, &requests, (fetched, &replicas), config);
     if config.masking {
-        let mut out = github::commands();
         // A `--binary-dir` variable holds a file path, not the secret; a
         // SecretBinary that is text is masked as that text too.
         let values = variables
@@ -69,13 +67,11 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
             .filter(|v| v.payload.is_none())
             .map(|v| &v.value)
             .chain(variables.iter().filter_map(|v| v.binary_text.as_ref()));
-        for line in mask::mask_lines(values) {
-            if !masked.first(&line) {
-                continue;
-            }
-            writeln!(out, "{line}").map_err(Error::Stdout)?;
-        }
-        out.flush().map_err(Error::Stdout)?;
+        let lines: Vec<String> = mask::mask_lines(values)
+            .into_iter()
+            .filter(|line| masked.first(line))
+            .collect();
+        github::print_commands(&lines).map_err(Error::Stdout)?;
     }
     // After the masks: which values came from a replica, and why.
     let mut told = HashSet::new();

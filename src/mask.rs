@@ -118,6 +118,7 @@ fn split_percent_breaks(text: &str) -> Vec<&str> {
 /// Escapes and encodings of `text` that later steps commonly print.
 fn derived(text: &str) -> Vec<String> {
     let mut forms = vec![text.replace('\'', r"'\''"), text.replace('"', "\\\"")];
+    forms.extend(backslash_forms(text));
     let json = json_escape(text);
     forms.push(go_html_escape(&json));
     forms.push(ascii_json(&json, false));
@@ -133,6 +134,143 @@ fn derived(text: &str) -> Vec<String> {
     forms.push(percent_encode(text, b"-._~!'()*", false, true));
     forms.push(percent_encode(text, b"-._~/", false, true));
     forms
+}
+
+/// The backslash-escaped forms of `text` (the inside of the quotes) that
+/// shells and language runtimes print: bash's `printf %q`, `declare -p` and
+/// `export -p` (`\$`, `` \` ``, `\"`), their `$'…'` form for a value with
+/// control characters (non-ASCII as UTF-8, or as octal bytes in the C
+/// locale), Python's `repr` and Node's `util.inspect` (`\'` when the value
+/// holds both quote kinds, else the quotes as they are).
+fn backslash_forms(text: &str) -> Vec<String> {
+    let controls = text.chars().any(char::is_control);
+    let mut forms = vec![
+        ansi_c(text, false),
+        ansi_c(text, true),
+        python_repr(text, true),
+        python_repr(text, false),
+        node_inspect(text, true),
+        node_inspect(text, false),
+    ];
+    if !controls {
+        forms.push(printf_q(text));
+        forms.push(declare_p(text));
+    }
+    forms
+}
+
+/// bash `printf %q` of a value without control characters: a backslash
+/// before each character the shell would read specially (`~` and `#` only
+/// at the start).
+fn printf_q(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, c) in text.chars().enumerate() {
+        if " '\"$`\\?&*[]{}()<>|;^,!".contains(c) || (i == 0 && (c == '~' || c == '#')) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// bash `declare -p` / `export -p` of a value without control characters:
+/// inside double quotes, `\`, `"`, `$` and `` ` `` backslash-escaped.
+fn declare_p(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if "\\\"$`".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The inside of bash's `$'…'` (what `printf %q` and `declare -p` print for
+/// a value with control characters): `\\`, `\'`, the named C escapes,
+/// other controls in octal; non-ASCII as it is, or (`octal`) as octal bytes,
+/// as in the C locale.
+fn ansi_c(text: &str, octal: bool) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\E"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\{:03o}", c as u32);
+            }
+            c if octal && !c.is_ascii() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "\\{b:03o}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The inside of Python's `repr` of a string: `\\`, `\'` when the quote is
+/// escaped (a value with both quote kinds), `\t` `\n` `\r`, other controls
+/// and the unprintable Latin-1 characters as `\xNN`, line separators and
+/// invisible format characters as `\uNNNN`.
+fn python_repr(text: &str, quote: bool) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' if quote => out.push_str("\\'"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii_control() || ('\u{80}'..='\u{a0}').contains(&c) || c == '\u{ad}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if crate::error::ignorable(c) && u32::from(c) <= 0xffff => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if crate::error::ignorable(c) => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The inside of Node's `util.inspect` of a string: `\\`, `\'` when the
+/// quote is escaped (a value with `'`, `"` and `` ` ``), `\b` `\t` `\n`
+/// `\f` `\r`, other controls as `\xNN` (upper-case hex).
+fn node_inspect(text: &str, quote: bool) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' if quote => out.push_str("\\'"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The inside of a JSON string as `serde_json` writes it (`"`, `\`, controls;

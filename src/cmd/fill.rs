@@ -8,7 +8,6 @@ use crate::github;
 use crate::render::{self, EnvFile, Format, Reader};
 use crate::secret::Variable;
 use crate::write;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The files `--base` and `--example` name, read.
@@ -92,11 +91,10 @@ impl Files {
         );
         eprintln!("aws-secrets-env: notice: {text}");
         if github::active() {
-            let _ = writeln!(
-                github::commands(),
+            let _ = github::print_commands(&[format!(
                 "::notice title=aws-secrets-env::{}",
                 github::escape_data(&text)
-            );
+            )]);
         }
     }
 

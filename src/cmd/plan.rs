@@ -1,7 +1,12 @@
 //! `write --dry-run`: the plan of a write that is not made — one line per
 //! variable with its name, its state against the current output file (added,
-//! changed, unchanged, removed) and its source. Values are compared, never
-//! shown: no value, hash or length reaches the plan.
+//! kept, removed) and its source. No value, hash or length reaches the plan.
+//!
+//! Values are compared only with `--compare-values` (kept becomes changed or
+//! unchanged). By default they are not: whoever controls the current file
+//! (a committed app.env) and reads the log could otherwise test a guess of
+//! each value per run (issue 21, L5). A keyed hash with a per-run key would
+//! not help — the answer, not the comparison, is the oracle.
 
 use crate::error::sanitize;
 use crate::github::{Append, markdown_text, name_cell};
@@ -15,6 +20,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     Added,
+    /// In the current file and in the new one; values not compared.
+    Kept,
     Changed,
     Unchanged,
     Removed,
@@ -24,6 +31,7 @@ impl State {
     fn word(self) -> &'static str {
         match self {
             State::Added => "added",
+            State::Kept => "kept",
             State::Changed => "changed",
             State::Unchanged => "unchanged",
             State::Removed => "removed",
@@ -43,14 +51,16 @@ pub(crate) struct Line {
 const CURRENT_ONLY: &str = "the current file only";
 
 /// Compares the bytes a write would make with the current file's (`None`:
-/// there is none). `source` names where a key of the new bytes comes from.
-/// Also returns false when the current file could not be read as `format`.
+/// there is none): the names, and the values too when `values` is set.
+/// `source` names where a key of the new bytes comes from. Also returns
+/// false when the current file could not be read as `format`.
 pub(crate) fn compare(
     format: Format,
     new: &[u8],
     current: Option<&[u8]>,
     variables: &[Variable],
     source: &dyn Fn(&str) -> String,
+    values: bool,
 ) -> (Vec<Line>, bool) {
     let new = render::comparable(format, new).unwrap_or_else(|| {
         // Not reached for the tool's own output; the names still hold.
@@ -70,6 +80,7 @@ pub(crate) fn compare(
             name: name.clone(),
             state: match old.iter().find(|(k, _)| k == name) {
                 None => State::Added,
+                Some(_) if !values => State::Kept,
                 Some((_, before)) if before == text => State::Unchanged,
                 Some(_) => State::Changed,
             },
@@ -134,21 +145,42 @@ pub(crate) fn summary(target: &str, format: Format, lines: &[Line]) -> String {
     out
 }
 
-/// Prints the plan of writing `new` to `target` (`None`: standard output or
-/// no file), and appends it to the job summary under Actions.
+/// How a plan is made: the format, where it would be written (`None`:
+/// standard output or no file) and how that is shown, whether values are
+/// compared (`--compare-values`).
+pub(crate) struct Plan<'a> {
+    pub format: Format,
+    pub target: Option<&'a Path>,
+    pub shown: &'a str,
+    pub compare_values: bool,
+}
+
+/// Prints the plan of writing `new`, and appends it to the job summary
+/// under Actions.
 pub(crate) fn show(
-    format: Format,
-    target: Option<&Path>,
+    plan: &Plan<'_>,
     options: &crate::write::Options,
-    shown: &str,
     new: &[u8],
     variables: &[Variable],
     source: &dyn Fn(&str) -> String,
 ) -> Result<(), crate::error::Error> {
+    let Plan {
+        format,
+        target,
+        shown,
+        compare_values,
+    } = *plan;
     // Read as `--base` is: only a regular file (a FIFO or a device is not
     // waited on), capped; anything else counts as no current file.
     let current = target.and_then(|p| crate::write::read(p, options).ok());
-    let (lines, readable) = compare(format, new, current.as_deref(), variables, source);
+    let (lines, readable) = compare(
+        format,
+        new,
+        current.as_deref(),
+        variables,
+        source,
+        compare_values,
+    );
     if !readable {
         eprintln!(
             "aws-secrets-env: notice: the current file is not {} as this tool writes it; \
@@ -182,24 +214,41 @@ mod tests {
         let new = render::render(Format::Dotenv, &vars, &[]).unwrap();
         let current = b"A='v-same'\nB='v-old'\nD='v-gone'\n";
         let source = |name: &str| format!("secret `s` key `{name}`");
-        let (lines, readable) = compare(Format::Dotenv, &new, Some(current), &vars, &source);
-        assert!(readable);
-        let states: Vec<(&str, State)> = lines.iter().map(|l| (l.name.as_str(), l.state)).collect();
+        let states = |values: bool| {
+            let (lines, readable) =
+                compare(Format::Dotenv, &new, Some(current), &vars, &source, values);
+            assert!(readable);
+            let shown = text("app.env", Format::Dotenv, &lines)
+                + &summary("app.env", Format::Dotenv, &lines);
+            for value in ["v-same", "v-new", "v-old", "v-fresh", "v-gone"] {
+                assert!(!shown.contains(value), "{value} in {shown}");
+            }
+            lines
+                .iter()
+                .map(|l| (l.name.clone(), l.state))
+                .collect::<Vec<_>>()
+        };
+        let named = |v: [(&str, State); 4]| v.map(|(n, s)| (n.to_string(), s)).to_vec();
         assert_eq!(
-            states,
-            [
+            states(true),
+            named([
                 ("A", State::Unchanged),
                 ("B", State::Changed),
                 ("C", State::Added),
                 ("D", State::Removed)
-            ]
+            ])
         );
-        let shown =
-            text("app.env", Format::Dotenv, &lines) + &summary("app.env", Format::Dotenv, &lines);
-        for value in ["v-same", "v-new", "v-old", "v-fresh", "v-gone"] {
-            assert!(!shown.contains(value), "{value} in {shown}");
-        }
-        let (_, readable) = compare(Format::Json, b"{}", Some(b"not json"), &[], &source);
+        // Issue 21 / review L5: by default the values are not compared.
+        assert_eq!(
+            states(false),
+            named([
+                ("A", State::Kept),
+                ("B", State::Kept),
+                ("C", State::Added),
+                ("D", State::Removed)
+            ])
+        );
+        let (_, readable) = compare(Format::Json, b"{}", Some(b"not json"), &[], &source, true);
         assert!(!readable);
     }
 }

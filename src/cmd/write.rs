@@ -13,7 +13,6 @@ use crate::names::{Declared, Destination, declared_only, refuse_for, refuse_rese
 use crate::render::{self, Format};
 use crate::secret::Variable;
 use crate::write::{self, Options};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -27,6 +26,9 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         streams_apart(config.masking)?;
     }
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
+    if args.compare_values && !args.dry_run {
+        return Err(Error::Usage("--compare-values applies to --dry-run".into()));
+    }
     if !args.reader.is_empty() && args.format != Format::Dotenv {
         return Err(Error::Usage(format!(
             "--reader applies to `--format dotenv`; `--format {}` has its own reader",
@@ -257,11 +259,10 @@ fn notice_undeclared(left_out: &[String]) {
     );
     eprintln!("aws-secrets-env: notice: {text}");
     if github::active() {
-        let _ = writeln!(
-            github::commands(),
+        let _ = github::print_commands(&[format!(
             "::notice title=aws-secrets-env::{}",
             github::escape_data(&text)
-        );
+        )]);
     }
 }
 
@@ -332,7 +333,13 @@ fn dry_run(
             Format::Json
         };
         let new = render::render(format, variables, &[])?;
-        return plan::show(format, None, options, "no file", &new, variables, &|name| {
+        let plan = plan::Plan {
+            format,
+            target: None,
+            shown: "no file",
+            compare_values: args.compare_values,
+        };
+        return plan::show(&plan, options, &new, variables, &|name| {
             source_of(files, variables, name)
         });
     }
@@ -346,15 +353,15 @@ fn dry_run(
         Some(p) => p.display().to_string(),
         None => "standard output".into(),
     };
-    plan::show(
-        args.format,
-        target.as_deref(),
-        options,
-        &shown,
-        bytes,
-        variables,
-        &|name| source_of(files, variables, name),
-    )
+    let plan = plan::Plan {
+        format: args.format,
+        target: target.as_deref(),
+        shown: &shown,
+        compare_values: args.compare_values,
+    };
+    plan::show(&plan, options, bytes, variables, &|name| {
+        source_of(files, variables, name)
+    })
 }
 
 /// Where a planned key comes from: its secret, else the `--base` file.
@@ -421,40 +428,36 @@ fn log_success(
     format: Format,
     exported: Option<&[Variable]>,
 ) {
-    let on_actions = github::active();
-    let mut err = std::io::stderr().lock();
-    if on_actions {
-        let _ = writeln!(err, "::group::aws-secrets-env");
-    }
     let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-    let _ = writeln!(
-        err,
+    let mut lines = vec![format!(
         "aws-secrets-env: wrote {} from {} to {} ({}): {}",
         plural(variables.len(), "variable"),
         plural(selectors, "selector"),
         sanitize(target),
         format.name(),
         names.join(", "),
-    );
+    )];
     match exported {
         Some(exported) if exported.len() == variables.len() => {
-            let _ = writeln!(
-                err,
-                "aws-secrets-env: exported them to later steps through GITHUB_ENV"
-            );
+            lines.push("aws-secrets-env: exported them to later steps through GITHUB_ENV".into());
         }
         Some(exported) => {
             let names: Vec<&str> = exported.iter().map(|v| v.name.as_str()).collect();
-            let _ = writeln!(
-                err,
+            lines.push(format!(
                 "aws-secrets-env: exported {} of them to later steps through GITHUB_ENV: {}",
                 exported.len(),
                 names.join(", ")
-            );
+            ));
         }
         None => {}
     }
-    if on_actions {
-        let _ = writeln!(err, "::endgroup::");
+    if github::active() {
+        lines.insert(0, "::group::aws-secrets-env".into());
+        lines.push("::endgroup::".into());
+        let _ = github::print_lines(github::Stream::Stderr, &lines);
+    } else {
+        for line in lines {
+            eprintln!("{line}");
+        }
     }
 }

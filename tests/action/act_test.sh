@@ -295,9 +295,9 @@ done
 # act's log: act in host mode may drop it (see tests/action/run_test.sh, which
 # checks those messages exactly). The workflow asserts that those steps fail.
 if grep -q 'plan for .*/app.env (dotenv); dry run, nothing written:' "$tmp/act.log" &&
-    grep -q '  changed    DB_SOURCE *secret `e2e/app` key `DB_SOURCE`' "$tmp/act.log" &&
+    grep -q '  kept       DB_SOURCE *secret `e2e/app` key `DB_SOURCE`' "$tmp/act.log" &&
     grep -q '  added      GREETING *secret `e2e/app` key `GREETING`' "$tmp/act.log" &&
-    grep -q '  unchanged  MIGRATION_URL *base `app.env`' "$tmp/act.log"; then
+    grep -q '  kept       MIGRATION_URL *base `app.env`' "$tmp/act.log"; then
     ok "dry-run printed the plan: states and sources"
 else
     not_ok "dry-run printed the plan: states and sources"

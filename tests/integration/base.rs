@@ -271,7 +271,7 @@ fn dry_run_prints_the_plan_in_four_states_and_writes_nothing() {
     let (env, summary) = (t.path("gh_env"), t.path("summary.md"));
     let out = t
         .select("app")
-        .args(["--dry-run", "--export-env", "--allow-names", "DB_*,NEW_KEY"])
+        .args(["--dry-run", "--compare-values", "--export-env", "--allow-names", "DB_*,NEW_KEY"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_ENV", env.to_str().unwrap())
         .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
@@ -444,7 +444,7 @@ fn under_actions_a_base_outside_the_workspace_is_refused() {
     .env("RUNNER_TEMP", workspace.to_str().unwrap())
     .status(1)
     .stdout(format!(
-        "::error title=aws-secrets-env%3A unreadable env file::{message}\n"
+        "\n::error title=aws-secrets-env%3A unreadable env file::{message}\n"
     ))
     .stderr(format!("aws-secrets-env: error: {message}\n"))
     .run();

@@ -213,7 +213,7 @@ fn dry_run_shows_the_current_files_keys_sanitized_and_escaped() {
         out.test.normalize(plan),
         format!(
             " for [dir]/app.json (json); dry run, nothing written:\n\
-             \x20 changed    {:<w$}   secret `[test]-app` key `DB_PASSWORD`\n\
+             \x20 kept       {:<w$}   secret `[test]-app` key `DB_PASSWORD`\n\
              \x20 removed    {forged_shown:<w$}   the current file only\n\
              \x20 removed    {md_shown:<w$}   the current file only\n\
              \x20 removed    {v1_shown:<w$}   the current file only\n",
@@ -232,7 +232,7 @@ fn dry_run_shows_the_current_files_keys_sanitized_and_escaped() {
         ]
     );
     assert!(
-        text.contains("| `DB_PASSWORD` | changed | "),
+        text.contains("| `DB_PASSWORD` | kept | "),
         "a plain name stays in a code span: {text}"
     );
 }
@@ -309,7 +309,7 @@ fn an_output_that_is_standard_output_gets_no_workflow_command() {
             "{path}: the file holds the data and nothing else"
         );
         assert!(
-            stderr.starts_with("::add-mask::")
+            stderr.starts_with("\n::add-mask::")
                 && stderr.contains("\n::add-mask::db-pass-one-1\n")
                 && stderr.contains("\n::add-mask::app-user-1\n"),
             "{path}: the masks are on stderr: {stderr}"
@@ -353,4 +353,191 @@ fn data_and_stderr_in_one_file_are_refused() {
          so the masks would go into the data; send standard error elsewhere (`2>&1` is the cause), \
          or write with `--output FILE`\n"
     );
+}
+
+/// Runs `t` as `sh -c 'printf partial; printf partial >&2; exec BIN ARGS'`:
+/// both streams hold a partial line when the tool starts.
+fn after_partial_lines(t: &Test) -> std::process::Output {
+    let inner = t.command();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(r#"printf partial; printf partial >&2; exec "$0" "$@""#)
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(inner.get_current_dir().unwrap())
+        .env_clear();
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    cmd.stdin(Stdio::null()).output().unwrap()
+}
+
+/// Issue 21 / review M1: whatever an earlier command left on the same
+/// stream, every workflow command the tool prints starts a line of its own,
+/// so the runner parses each one (masks on stdout, or on stderr with
+/// `--output -`; the log group and annotations on stderr).
+#[test]
+fn every_command_starts_a_line_of_its_own_after_a_partial_line() {
+    let data_args: [&[&str]; 2] = [&[], &["--format", "json", "--output", "-"]];
+    for args in data_args {
+        let t = Test::new()
+            .secret("db", DB)
+            .select("db")
+            .args(args.iter().copied())
+            .env("GITHUB_ACTIONS", "true");
+        let alone = t.command().stdin(Stdio::null()).output().unwrap();
+        let after = after_partial_lines(&t);
+        assert!(alone.status.success() && after.status.success());
+        for (name, alone, after) in [
+            ("stdout", &alone.stdout, &after.stdout),
+            ("stderr", &alone.stderr, &after.stderr),
+        ] {
+            let (alone, after) = (
+                String::from_utf8(alone.clone()).unwrap(),
+                String::from_utf8(after.clone()).unwrap(),
+            );
+            assert_eq!(after, format!("partial{alone}"), "{args:?} {name}");
+            let commands = runner_commands(&alone);
+            let data = name == "stdout" && !args.is_empty();
+            assert_eq!(commands.is_empty(), data, "{args:?} {name}: {alone}");
+            assert_eq!(
+                runner_commands(&after),
+                commands,
+                "{args:?} {name}: every command is still parsed after the partial line"
+            );
+            assert_eq!(forged(&after), Vec::<&str>::new());
+        }
+    }
+}
+
+/// The texts a run registers with `::add-mask::` (data unescaped).
+fn registered(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .map(|m| {
+            m.replace("%0A", "\n")
+                .replace("%0D", "\r")
+                .replace("%25", "%")
+        })
+        .collect()
+}
+
+/// What `program args…` prints with `V` set to `value` (one line, its
+/// trailing line break removed).
+fn printed(value: &str, program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .env("V", value)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(out.status.success(), "{program} {args:?} failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.strip_suffix('\n').unwrap_or(&text).to_string()
+}
+
+/// The inside of a quoted form: `$'…'`, `"…"`, `'…'` or `` `…` ``, else the
+/// text itself (`printf %q`'s backslash form).
+fn inside(form: &str) -> &str {
+    let form = form.split_once("V=").map_or(form, |(_, rest)| rest);
+    if let Some(rest) = form.strip_prefix("$'") {
+        return rest.strip_suffix('\'').unwrap();
+    }
+    for q in ['"', '\'', '`'] {
+        if form.len() >= 2 && form.starts_with(q) && form.ends_with(q) {
+            return &form[1..form.len() - 1];
+        }
+    }
+    form
+}
+
+/// Issue 21 / review L4: the backslash-escaped forms that real programs
+/// print are registered as masks: bash `printf %q` (also in the C locale),
+/// `declare -p`, `export -p`, Python `repr`, Node `util.inspect`.
+#[test]
+fn masks_cover_what_bash_python_and_node_print() {
+    let values = [
+        "it's \"quoted\" $USER `x`",
+        "  spaced value pw  ",
+        "p@ss w/rd?&=+#",
+        "back\\slash 'single' only",
+        "ctl\ttab\u{1}'both\"-quotes\u{7f}",
+        "#hash~start \u{e4}-\u{fc} 'q' \"d\"",
+        "multi\nline 'v' \"w\"",
+    ];
+    let secret = serde_json::Value::Object(
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("K{i}"), serde_json::Value::from(*v)))
+            .collect(),
+    );
+    let out = Test::new()
+        .secret("forms", &secret.to_string())
+        .select("forms")
+        .args([
+            "--mask",
+            "always",
+            "--format",
+            "json",
+            "--output",
+            "/dev/null",
+        ])
+        .run()
+        .success();
+    let masks = registered(&out.stdout);
+    let forms: [(&str, &[&str]); 6] = [
+        ("bash", &["-c", r#"printf '%q' "$V""#]),
+        ("env", &["LC_ALL=C", "bash", "-c", r#"printf '%q' "$V""#]),
+        ("bash", &["-c", "declare -p V"]),
+        ("bash", &["-c", "export -p | grep '^declare -x V='"]),
+        (
+            "python3",
+            &["-c", "import os; print(repr(os.environ['V']))"],
+        ),
+        (
+            "node",
+            &["-e", "console.log(require('util').inspect(process.env.V))"],
+        ),
+    ];
+    let mut missing = Vec::new();
+    for value in values {
+        for (program, args) in forms {
+            let form = printed(value, program, args);
+            let text = inside(&form);
+            if !masks.iter().any(|m| m == text) {
+                missing.push(format!("{program} {args:?}: {form}"));
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new(), "forms printed in clear");
+}
+
+/// Issue 21 / review L5: whoever controls the current file (a committed
+/// app.env) and reads the log learns nothing from a plan about a guessed
+/// value: a key in both files is `kept`, right guess or wrong. Values are
+/// compared only with `--compare-values`.
+#[test]
+fn dry_run_does_not_tell_whether_a_guessed_value_is_right() {
+    for (compare, wrong, right) in [
+        (false, "kept     ", "kept     "),
+        (true, "changed  ", "unchanged"),
+    ] {
+        for (guess, state) in [("1234", wrong), ("4711", right)] {
+            Test::new()
+                .secret("pin", r#"{"DEPLOY_PIN":"4711"}"#)
+                .with_file("app.env", &format!("DEPLOY_PIN='{guess}'\n"))
+                .select("pin")
+                .arg("--dry-run")
+                .args(compare.then_some("--compare-values"))
+                .env("GITHUB_ACTIONS", "true")
+                .stdout(format!(
+                    "\n::add-mask::NDcxMQ==\n::add-mask::4711\n\
+                     aws-secrets-env: plan for [dir]/app.env (dotenv); dry run, nothing written:\n\
+                     \x20 {state}  DEPLOY_PIN   secret `[test]-pin` key `DEPLOY_PIN`\n"
+                ))
+                .run();
+        }
+    }
 }

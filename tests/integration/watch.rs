@@ -611,6 +611,34 @@ fn a_signal_ignored_from_the_start_does_not_end_the_watch() {
     run.no_leak();
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));
+
+/// Issue 21 / review M1: the app's output shares stdout with the masks of a
+/// rotated value, and a chatty app leaves partial lines there at any time;
+/// each mask still starts a line of its own, so the runner parses it.
+#[test]
+fn masks_of_a_rotated_value_start_lines_of_their_own_amid_the_apps_output() {
+    let chatty = "printf '%s\\n' \"$A\" >> starts; trap 'exit 0' TERM; \
+                  while :; do printf progress.; sleep 0.01; done";
+    let (t, id) = watched("chatty-value-1", &[], chatty);
+    let mut run = Running::start(t.env("GITHUB_ACTIONS", "true"));
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    rotate(&mut run.test, &id, "Rotated-chatty-value-2");
+    run.until(15, "the restart", |r| r.lines("starts").len() == 2);
+    let stdout = run.file("stdout.log");
+    let parsed = crate::logs::runner_commands(&stdout);
+    for value in ["chatty-value-1", "Rotated-chatty-value-2"] {
+        let mask = format!("::add-mask::{value}");
+        assert!(
+            parsed.contains(&mask.as_str()),
+            "{value} not parsed:\n{stdout}"
+        );
+    }
+    let astray: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("::add-mask::") && !l.starts_with("::add-mask::"))
+        .collect();
+    assert_eq!(astray, Vec::<&str>::new(), "masks after a partial line");
+    run.no_leak();
 }
 
 #[test]

@@ -489,8 +489,10 @@ fn masks_come_first_longest_first_escaped_and_per_line() {
         "100%25",
     ];
     assert_eq!(out.masks_of(&plain), plain);
+    // After a line break: stdout may hold a partial line (issue 21, M1).
+    let masks = out.stdout.strip_prefix('\n').expect("a line break first");
     assert!(
-        out.stdout.lines().all(|l| l.starts_with("::add-mask::")),
+        masks.lines().all(|l| l.starts_with("::add-mask::")),
         "only mask lines on stdout"
     );
     assert!(out.file("env.sh").contains("export PCT='100%\r'\n"));
@@ -504,14 +506,18 @@ fn mask_auto_follows_github_actions_and_never_disables() {
         .args(["--secret-id", &id])
         .env("GITHUB_ACTIONS", "true")
         // The value and its base64 forms (mask.rs's tests cover the forms).
+        // Each stream's first command after a line break: it may hold a
+        // partial line (issue 21, M1).
         .stdout(
-            "::add-mask::bWFza2VkLXZhbHVl\n\
+            "\n\
+             ::add-mask::bWFza2VkLXZhbHVl\n\
              ::add-mask::1hc2tlZC12YWx1Z\n\
              ::add-mask::tYXNrZWQtdmFsdW\n\
              ::add-mask::masked-value\n",
         )
         .stderr(
-            "::group::aws-secrets-env\n\
+            "\n\
+             ::group::aws-secrets-env\n\
              aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): K\n\
              ::endgroup::\n",
         )
@@ -521,7 +527,8 @@ fn mask_auto_follows_github_actions_and_never_disables() {
         .args(["--secret-id", &id, "--mask", "never"])
         .env("GITHUB_ACTIONS", "true")
         .stderr(
-            "::group::aws-secrets-env\n\
+            "\n\
+             ::group::aws-secrets-env\n\
              aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): K\n\
              ::endgroup::\n",
         )
@@ -543,6 +550,7 @@ fn masks_are_printed_even_when_the_run_fails() {
     let after_masks = out
         .stdout
         .lines()
+        .skip(1) // the line break before the first mask (issue 21, M1)
         .find(|l| !l.starts_with("::add-mask::"))
         .unwrap_or_default();
     assert!(after_masks.starts_with("::error title="), "{}", out.stdout);

@@ -72,6 +72,9 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<ExitCode, E
     super::limits::check(&program, &args.command, &variables)?;
     let note = format!("; watching for changes every {interval} s");
     announce(args, variables.len(), selectors, &note);
+    // The app writes to the same stdout and stderr from now on: every later
+    // batch of masks starts a line of its own (issue 21, M1).
+    crate::github::streams_shared();
     let child = spawn(args, &variables, &program, None)?;
     watcher.running.clone_from(&variables);
     watcher.started = true;
