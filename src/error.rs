@@ -293,6 +293,35 @@ pub enum Error {
     )]
     Timeout { seconds: f64 },
 
+    /// `--timeout` passed after the fetch: `stage` is what was still running.
+    #[error(
+        "the run did not finish within {seconds} s (--timeout): still {stage}; raise --timeout, or select fewer secrets"
+    )]
+    RunTimeout { seconds: f64, stage: &'static str },
+
+    /// A fetched value larger than AWS stores (`load::MAX_VALUE`).
+    #[error(
+        "{what}: its value is {bytes} bytes, more than the {limit} AWS stores in one secret or parameter; no AWS reply holds one: check AWS_ENDPOINT_URL and any proxy in between"
+    )]
+    ValueTooLarge {
+        what: String,
+        bytes: usize,
+        limit: usize,
+    },
+
+    /// More variables than one run loads (`load::MAX_VARIABLES`).
+    #[error(
+        "the selected secrets give more than {limit} variables, the most one run loads; select fewer secrets, or single JSON keys"
+    )]
+    TooManyVariables { limit: usize },
+
+    /// More mask lines than one run prints (`mask::MAX_LINES`, `mask::MAX_BYTES`).
+    #[error(
+        "the values need more than {lines} mask lines or {} MiB of them (their escaped and encoded forms), the most one run prints; select fewer secrets or keys",
+        .bytes >> 20
+    )]
+    TooManyMasks { lines: usize, bytes: usize },
+
     #[error("cannot run `{program}`: {source}")]
     Exec {
         program: String,
@@ -364,7 +393,9 @@ impl Error {
             Error::Aws { .. } => "AWS error",
             Error::Network { .. } | Error::Timeout { .. } => "network failure",
             Error::Unavailable { .. } | Error::NoReplica { .. } => "AWS unavailable",
-            Error::ReplyTooLarge { .. } => "reply too large",
+            Error::RunTimeout { .. } => "timeout",
+            Error::TooManyVariables { .. } | Error::TooManyMasks { .. } => "too many values",
+            Error::ReplyTooLarge { .. } | Error::ValueTooLarge { .. } => "reply too large",
             Error::Credentials { .. } => "no AWS credentials",
             Error::NoIdToken { .. }
             | Error::NoBaseCredentials { .. }

@@ -9,6 +9,17 @@ use crate::mask;
 use crate::select::Selector;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher as _, RandomState};
+use std::time::Instant;
+
+/// The largest value AWS stores: a `SecretString` or `SecretBinary` holds at
+/// most 64 KiB, a parameter 8 KiB. A larger one is refused before it is
+/// parsed, so a hostile endpoint cannot make a reply just under the reply cap
+/// into hundreds of thousands of variables.
+pub(crate) const MAX_VALUE: usize = 65_536;
+
+/// The most variables one run loads: about what one 64 KiB secret of short
+/// keys holds, and far more than an environment carries in practice.
+pub(crate) const MAX_VARIABLES: usize = 10_000;
 
 /// What to load and how; every usage error was raised building it.
 #[derive(Debug)]
@@ -28,6 +39,9 @@ pub(crate) struct Config {
     /// `--fallback-region`: where to read replicas when a secret's region
     /// has an outage.
     pub(crate) fallback_regions: Vec<String>,
+    /// When the run must have ended (`--timeout` from its start): the fetch,
+    /// flattening, masks, rendering and writing included.
+    pub(crate) deadline: Instant,
 }
 
 /// The mask lines printed so far, as keyed hashes (never the text), so a
@@ -45,20 +59,44 @@ impl Masked {
     }
 }
 
-/// Fetches, flattens and masks what `config` selects. Mask lines are printed
-/// (and flushed) before anything else, errors included.
+/// Fetches, flattens and masks what `config` selects, by the run's
+/// deadline. Mask lines are printed (and flushed) before anything else,
+/// errors included.
 pub(crate) fn load(config: &Config) -> Result<Vec<Variable>, Error> {
-    load_again(config, &mut Masked::default())
+    pipeline(config, &mut Masked::default(), config.deadline)
 }
 
-/// [`load`], printing only the mask lines that `masked` has not seen.
+/// [`load`] again (`exec --watch`), within `--timeout` from now, printing
+/// only the mask lines that `masked` has not seen.
 pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Variable>, Error> {
+    pipeline(config, masked, Instant::now() + config.limits.total)
+}
+
+/// Fails with [`Error::RunTimeout`] once `deadline` has passed, naming what
+/// was still to do.
+pub(crate) fn within(config: &Config, deadline: Instant, stage: &'static str) -> Result<(), Error> {
+    if Instant::now() >= deadline {
+        return Err(Error::RunTimeout {
+            seconds: config.limits.total.as_secs_f64(),
+            stage,
+        });
+    }
+    Ok(())
+}
+
+fn pipeline(
+    config: &Config,
+    masked: &mut Masked,
+    deadline: Instant,
+) -> Result<Vec<Variable>, Error> {
     // Each selector's request, computed once: fetch runs the distinct ones,
     // collect finds each selector's outcome by it.
     let requests: Vec<Request> = config.selectors.iter().map(Request::of).collect();
-    let (fetched, replicas) = fetch(&requests, config)?;
+    let (fetched, replicas) = fetch(&requests, config, deadline)?;
+    within(config, deadline, "reading the values")?;
     let (variables, errors, skipped) =
         collect(&config.selectors, &requests, (fetched, &replicas), config);
+    within(config, deadline, "reading the values")?;
     if config.masking {
         // A `--binary-dir` variable holds a file path, not the secret; a
         // SecretBinary that is text is masked as that text too.
@@ -67,7 +105,17 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
             .filter(|v| v.payload.is_none())
             .map(|v| &v.value)
             .chain(variables.iter().filter_map(|v| v.binary_text.as_ref()));
-        let lines: Vec<String> = mask::mask_lines(values)
+        let lines: Vec<String> = mask::bounded_mask_lines(values, deadline)
+            .map_err(|over| match over {
+                mask::Over::Deadline => Error::RunTimeout {
+                    seconds: config.limits.total.as_secs_f64(),
+                    stage: "preparing the masks",
+                },
+                mask::Over::Lines => Error::TooManyMasks {
+                    lines: mask::MAX_LINES,
+                    bytes: mask::MAX_BYTES,
+                },
+            })?
             .into_iter()
             .filter(|line| masked.first(line))
             .collect();
@@ -94,9 +142,13 @@ pub(crate) fn load_again(config: &Config, masked: &mut Masked) -> Result<Vec<Var
     Ok(variables)
 }
 
-/// Runs every distinct request within `--timeout`, failing over to the
+/// Runs every distinct request by `deadline`, failing over to the
 /// `--fallback-region` replicas.
-fn fetch(requests: &[Request], config: &Config) -> Result<(Results, Replicas), Error> {
+fn fetch(
+    requests: &[Request],
+    config: &Config,
+    deadline: Instant,
+) -> Result<(Results, Replicas), Error> {
     let mut distinct: Vec<Request> = Vec::new();
     for r in requests {
         if !distinct.contains(r) {
@@ -125,7 +177,7 @@ fn fetch(requests: &[Request], config: &Config) -> Result<(Results, Replicas), E
             };
             Ok(fetch::fetch_all(&sdk, distinct, &config.fallback_regions).await)
         };
-        tokio::time::timeout(limits.total, work)
+        tokio::time::timeout_at(deadline.into(), work)
             .await
             .map_err(|_| Error::Timeout {
                 seconds: limits.total.as_secs_f64(),
@@ -164,6 +216,10 @@ fn collect<'a>(
             // Its error was reported with an earlier selector.
             None => continue,
         };
+        if let Some(e) = items.iter().find_map(|item| too_large(request, item)) {
+            errors.push(e);
+            continue;
+        }
         let found = if config.official {
             let opts = &config.flatten;
             let parse = opts.parse_json != flatten::ParseJson::Never;
@@ -192,6 +248,29 @@ fn collect<'a>(
             }
             Err(e) => errors.push(e),
         }
+        if variables.len() > MAX_VARIABLES {
+            errors.push(Error::TooManyVariables {
+                limit: MAX_VARIABLES,
+            });
+            break;
+        }
     }
     (variables, errors, skipped)
+}
+
+/// The error for an item whose value is larger than AWS stores.
+fn too_large(request: &Request, item: &crate::secret::Item) -> Option<Error> {
+    let bytes = item
+        .value
+        .expose()
+        .len()
+        .max(item.binary.as_ref().map_or(0, |b| b.expose().len()));
+    (bytes > MAX_VALUE).then(|| Error::ValueTooLarge {
+        what: match request {
+            Request::Ssm(_) => format!("parameter `{}`", item.name),
+            Request::SecretsManager(_) => format!("secret `{}`", item.name),
+        },
+        bytes,
+        limit: MAX_VALUE,
+    })
 }

@@ -32,10 +32,28 @@ use crate::github::escape_data;
 use crate::secret::{Secret, SecretBytes};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::time::Instant;
 
 /// The shortest escape or encoding of a value that is registered (see the
 /// module documentation).
 pub(crate) const MIN_DERIVED_LEN: usize = 6;
+
+/// The most mask lines one run prints, and the most bytes of them: a value
+/// gives its own forms (the module documentation) for itself, its trimmed
+/// form, each of its lines and `%0A` segments — so a PEM bundle of 64 KiB
+/// gives a few thousand — and a run past either bound fails instead of
+/// flooding the runner's log masker.
+pub(crate) const MAX_LINES: usize = 100_000;
+pub(crate) const MAX_BYTES: usize = 32 << 20;
+
+/// Why [`bounded_mask_lines`] gave up.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Over {
+    /// The deadline passed.
+    Deadline,
+    /// More than [`MAX_LINES`] lines or [`MAX_BYTES`] bytes.
+    Lines,
+}
 
 /// The mask lines for `values`: each value, each line of a multi-line value
 /// and every derived form in the module documentation (trimmed, `%0A`/`%0D`
@@ -44,12 +62,47 @@ pub(crate) const MIN_DERIVED_LEN: usize = 6;
 /// runners that apply masks in registration order would otherwise let a
 /// short value such as `postgres` cut into `postgresql://…` and leave the
 /// rest of the longer one readable.
+#[cfg(test)]
 pub(crate) fn mask_lines<'a>(values: impl IntoIterator<Item = &'a Secret>) -> Vec<String> {
-    let mut texts = BTreeSet::new();
+    let far = std::time::Instant::now() + std::time::Duration::from_hours(1);
+    bounded_mask_lines(values, far).expect("within the bounds")
+}
+
+/// The mask lines for `values` (as [`mask_lines`] describes them), unless
+/// they are more than [`MAX_LINES`] or [`MAX_BYTES`], or `deadline` passes
+/// while they are made: the work and memory stop at the bound.
+pub(crate) fn bounded_mask_lines<'a>(
+    values: impl IntoIterator<Item = &'a Secret>,
+    deadline: Instant,
+) -> Result<Vec<String>, Over> {
+    let mut texts = Texts::default();
     for value in values {
-        add_all_forms(value.expose(), &mut texts);
+        if Instant::now() >= deadline {
+            return Err(Over::Deadline);
+        }
+        add_all_forms(value.expose(), &mut texts)?;
     }
-    finish(texts)
+    Ok(finish(texts.set))
+}
+
+/// The texts to register, counted against the bounds as they are added.
+#[derive(Default)]
+struct Texts {
+    set: BTreeSet<String>,
+    bytes: usize,
+}
+
+impl Texts {
+    fn insert(&mut self, text: String) -> Result<(), Over> {
+        let len = text.len();
+        if self.set.insert(text) {
+            self.bytes += len + "::add-mask::\n".len();
+            if self.set.len() > MAX_LINES || self.bytes > MAX_BYTES {
+                return Err(Over::Lines);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn finish(texts: BTreeSet<String>) -> Vec<String> {
@@ -62,9 +115,9 @@ fn finish(texts: BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
-fn add_all_forms(value: &str, texts: &mut BTreeSet<String>) {
+fn add_all_forms(value: &str, texts: &mut Texts) -> Result<(), Over> {
     if value.trim().is_empty() {
-        return;
+        return Ok(());
     }
     // The value and the pieces a log shows on their own: registered whatever
     // their length.
@@ -83,13 +136,14 @@ fn add_all_forms(value: &str, texts: &mut BTreeSet<String>) {
     bases.extend(segments);
     bases.remove("");
     for base in &bases {
-        texts.insert(base.clone());
+        texts.insert(base.clone())?;
         for form in derived(base) {
             if form.len() >= MIN_DERIVED_LEN && !bases.contains(&form) {
-                texts.insert(form);
+                texts.insert(form)?;
             }
         }
     }
+    Ok(())
 }
 
 /// Pieces of `text` around the literal texts `%0A` and `%0D` (any case).
@@ -542,6 +596,24 @@ mod tests {
         );
         assert!(crate::secret::SecretBytes::new(Vec::new()).text().is_none());
         assert!(has(&[text.expose()], "binary-line"));
+    }
+
+    /// Issue 21 / review L7: one reply of many short values gives at most
+    /// [`MAX_LINES`] masks; the work stops at the bound or the deadline.
+    #[test]
+    fn the_mask_lines_of_a_run_are_bounded() {
+        let values: Vec<Secret> = (0..MAX_LINES)
+            .map(|i| Secret::new(format!("value-{i:07}")))
+            .collect();
+        let far = Instant::now() + std::time::Duration::from_hours(1);
+        assert_eq!(bounded_mask_lines(&values, far), Err(Over::Lines));
+        assert_eq!(
+            bounded_mask_lines(&values, Instant::now()),
+            Err(Over::Deadline)
+        );
+        let big = Secret::new("x".repeat(60_000) + "-long-line");
+        let lines = bounded_mask_lines(std::iter::repeat_n(&big, 3), far).unwrap();
+        assert!(lines.len() < 40, "{} forms of one value", lines.len());
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub(crate) fn config(args: &LoadArgs) -> Result<Config, Error> {
                 (None, false) => BinaryMode::Refuse,
             },
         },
+        deadline: std::time::Instant::now() + Duration::from_secs_f64(args.timeout),
         limits: Limits {
             total: Duration::from_secs_f64(args.timeout),
             connect: Duration::from_secs_f64(args.connect_timeout),

@@ -26,15 +26,7 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         streams_apart(config.masking)?;
     }
     let overwrite = super::patterns("--overwrite", &args.overwrite)?;
-    if args.compare_values && !args.dry_run {
-        return Err(Error::Usage("--compare-values applies to --dry-run".into()));
-    }
-    if !args.reader.is_empty() && args.format != Format::Dotenv {
-        return Err(Error::Usage(format!(
-            "--reader applies to `--format dotenv`; `--format {}` has its own reader",
-            args.format.name()
-        )));
-    }
+    applies(args)?;
     // Everything that can fail happens before anything is visible: render,
     // stage the files, open the runner's files. The whole run, waits on a
     // FIFO or device included, ends within --timeout.
@@ -88,6 +80,7 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         Vec::new()
     };
     files.notice_unlisted(&variables);
+    crate::load::within(&config, config.deadline, "rendering the file")?;
     let exported_bytes = if route.export {
         Some(render::render(Format::GithubEnv, &exported, &[])?)
     } else {
@@ -134,6 +127,20 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         args.format,
         route.export.then_some(&exported[..]),
     );
+    Ok(())
+}
+
+/// Flags that apply only with another one.
+fn applies(args: &WriteArgs) -> Result<(), Error> {
+    if args.compare_values && !args.dry_run {
+        return Err(Error::Usage("--compare-values applies to --dry-run".into()));
+    }
+    if !args.reader.is_empty() && args.format != Format::Dotenv {
+        return Err(Error::Usage(format!(
+            "--reader applies to `--format dotenv`; `--format {}` has its own reader",
+            args.format.name()
+        )));
+    }
     Ok(())
 }
 

@@ -22,7 +22,6 @@ use aws_smithy_http_client::{Connector, proxy::ProxyConfig, tls};
 use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
-use std::io::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -163,11 +162,12 @@ fn mask<'a>(masking: bool, texts: impl IntoIterator<Item = &'a str>) -> Result<(
     if !masking {
         return Ok(());
     }
-    let mut out = github::commands();
-    for text in texts.into_iter().filter(|t| !t.is_empty()) {
-        writeln!(out, "::add-mask::{}", github::escape_data(text)).map_err(Error::Stdout)?;
-    }
-    out.flush().map_err(Error::Stdout)
+    let lines: Vec<String> = texts
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .map(|text| format!("::add-mask::{}", github::escape_data(text)))
+        .collect();
+    github::print_commands(&lines).map_err(Error::Stdout)
 }
 
 /// The secret parts of credentials.

@@ -18,6 +18,9 @@ Modes:
   huge-length
             200 that declares Content-Length 1 TiB, then streams its body the
             same way until the client closes
+  wide      200, a whole BatchGetSecretValue reply under the reply cap: one
+            secret, named as the request's first SecretIdList entry, whose
+            SecretString is a JSON object of 600,000 short keys (about 12 MiB)
 
 `--only ACTION` faults only the requests for that API action (the last part
 of `X-Amz-Target`, e.g. BatchGetSecretValue) and passes every other through;
@@ -56,7 +59,8 @@ from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with be
 )
 
 IDLE_TIMEOUT_S = 300.0
-MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden", "huge", "huge-length")
+MODES = ("throttle", "error500", "drop", "hang", "message", "forbidden", "huge", "huge-length", "wide")
+WIDE_KEYS = 600_000
 HUGE_CHUNK = b"A" * 65536
 HUGE_DECLARED = 1 << 40
 
@@ -70,6 +74,20 @@ def log(msg: str) -> None:
 
 def response(status: str, headers: Headers, body: bytes, keep_alive: bool) -> bytes:
     return framed(f"HTTP/1.1 {status}", headers, body, keep_alive=keep_alive)
+
+
+def wide_reply(request_body: bytes, keep_alive: bool) -> bytes:
+    """A BatchGetSecretValue reply of one secret holding WIDE_KEYS keys."""
+    try:
+        name = json.loads(request_body)["SecretIdList"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        name = "wide"
+    value = json.dumps({f"key-{i:07d}": "val1" for i in range(WIDE_KEYS)}, separators=(",", ":"))
+    entry = {"ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf", "Name": name,
+             "SecretString": value, "VersionId": str(uuid.uuid4()), "VersionStages": ["AWSCURRENT"]}
+    body = json.dumps({"SecretValues": [entry], "Errors": []}).encode()
+    return response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                               ("x-amzn-RequestId", str(uuid.uuid4()))], body, keep_alive)
 
 
 def aws_error(status: str, error_type: str, message: str, keep_alive: bool) -> bytes:
@@ -204,6 +222,10 @@ class Proxy:
             if self.mode in ("huge", "huge-length"):
                 await self.stream_huge(writer)
                 return True
+            if self.mode == "wide":
+                writer.write(wide_reply(req.body, keep_alive))
+                await writer.drain()
+                return not keep_alive
             if self.mode == "throttle":
                 out = aws_error("400 Bad Request", "ThrottlingException", "Rate exceeded", keep_alive)
             elif self.mode == "error500":

@@ -271,3 +271,58 @@ fn an_endless_reply_is_cut_off_at_the_cap_in_bounded_time_and_memory() {
         );
     }
 }
+
+/// Issue 21 / review L7: a whole reply just under the 16 MiB cap, one secret
+/// of 600,000 keys (12 MiB, no AWS secret is over 64 KiB). It used to become
+/// 600,000 variables and 3 million mask lines: 21 s past `--timeout 5`, 428
+/// MB of memory, 47 MB printed. Now the value is refused as no AWS reply
+/// holds it, before it is parsed: nothing printed but the error, nothing
+/// written, memory bounded by the reply itself.
+#[cfg(unix)]
+#[test]
+fn a_reply_of_one_huge_secret_is_refused_in_bounded_memory() {
+    let t = Test::new().secret("s", r#"{"K":"v"}"#);
+    let id = t.name("s");
+    let proxy = Proxy::start("wide", 1000, None);
+    let t = through(
+        &proxy,
+        t.args(["--secret-id", &id, "--timeout", "60", "--mask", "always"]),
+    );
+    let (code, stderr, peak_kib) = run_measuring_memory(&t);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "aws-secrets-env: error: secret `{id}`: its value is 12600001 bytes, more than the 65536 AWS stores in one secret or parameter; no AWS reply holds one: check AWS_ENDPOINT_URL and any proxy in between\n"
+        )
+    );
+    assert!(!t.path("app.env").exists(), "app.env was written");
+    assert!(peak_kib < 160 * 1024, "peak RSS {} MiB", peak_kib / 1024);
+}
+
+/// Issue 21 / review L7: the variables of one run are bounded
+/// (`load::MAX_VARIABLES`): two real secrets of 5,400 keys each are refused
+/// with a clear error and nothing written.
+#[test]
+fn more_variables_than_a_run_loads_are_refused() {
+    let wide = |prefix: &str| {
+        serde_json::Value::Object(
+            (0..5_400)
+                .map(|i| (format!("{prefix}{i:04}"), serde_json::Value::from("1")))
+                .collect(),
+        )
+        .to_string()
+    };
+    let t = Test::new().secret("a", &wide("a")).secret("b", &wide("b"));
+    let (a, b) = (t.name("a"), t.name("b"));
+    t.args(["--secret-id", &a, "--secret-id", &b, "--mask", "always"])
+        .status(1)
+        // What was fetched is masked all the same (a value `1`).
+        .stdout("\n::add-mask::1\n")
+        .stderr(
+            "aws-secrets-env: error: the selected secrets give more than 10000 variables, \
+             the most one run loads; select fewer secrets, or single JSON keys\n",
+        )
+        .expect_no_file("app.env")
+        .run();
+}

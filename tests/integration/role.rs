@@ -174,7 +174,7 @@ fn under_actions_without_keys_the_oidc_token_assumes_the_role() {
     let out = in_actions_without_keys(t, Some(&oidc))
         .stdout_contains("::add-mask::oidc-value-1\n")
         .stderr(
-            "::group::aws-secrets-env\n\
+            "\n::group::aws-secrets-env\n\
              aws-secrets-env: wrote 1 variable from 1 selector to [dir]/out.json (json): K\n\
              ::endgroup::\n",
         )
@@ -213,7 +213,7 @@ fn without_id_token_permission_the_message_says_so() {
     in_actions_without_keys(t, None)
         .status(1)
         .stdout(format!(
-            "::error title=aws-secrets-env%3A role not assumed::{message}\n"
+            "\n::error title=aws-secrets-env%3A role not assumed::{message}\n"
         ))
         .stderr(format!("aws-secrets-env: error: {message}\n"))
         .expect_no_file("app.env")
@@ -280,7 +280,7 @@ fn a_refused_request_token_is_named() {
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "wrong")
         .status(1)
         .stdout(format!(
-            "::error title=aws-secrets-env%3A role not assumed::{message}\n"
+            "\n::error title=aws-secrets-env%3A role not assumed::{message}\n"
         ))
         .stderr(format!("aws-secrets-env: error: {message}\n"))
         .run();
