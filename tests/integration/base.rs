@@ -271,7 +271,13 @@ fn dry_run_prints_the_plan_in_four_states_and_writes_nothing() {
     let (env, summary) = (t.path("gh_env"), t.path("summary.md"));
     let out = t
         .select("app")
-        .args(["--dry-run", "--compare-values", "--export-env", "--allow-names", "DB_*,NEW_KEY"])
+        .args([
+            "--dry-run",
+            "--compare-values",
+            "--export-env",
+            "--allow-names",
+            "DB_*,NEW_KEY",
+        ])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_ENV", env.to_str().unwrap())
         .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
