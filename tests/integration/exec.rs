@@ -205,13 +205,13 @@ fn a_stalled_binary_dir_fifo_fails_at_the_timeout() {
             "--binary-dir",
             "bin",
         ])
-        .args(["--timeout", "2", "--", "sh", "-c", "echo started > started"])
+        .args(["--timeout", "5", "--", "sh", "-c", "echo started > started"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let status = wait_or_kill(&mut child, Duration::from_secs(15))
-        .expect("still waiting on the FIFO after 15 s, with --timeout 2");
+        .expect("still waiting on the FIFO after 15 s, with --timeout 5");
     assert_eq!(status.code(), Some(1));
     assert_eq!(
         t.normalize(&stderr_of(&mut child)),

@@ -286,7 +286,7 @@ fn a_reply_of_one_huge_secret_is_refused_in_bounded_memory() {
     let proxy = Proxy::start("wide", 1000, None);
     let t = through(
         &proxy,
-        t.args(["--secret-id", &id, "--timeout", "60", "--mask", "always"]),
+        t.args(["--secret-id", &id, "--timeout", "300", "--mask", "always"]),
     );
     let (code, stderr, peak_kib) = run_measuring_memory(&t);
     assert_eq!(code, Some(1), "{stderr}");
