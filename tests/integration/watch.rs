@@ -611,6 +611,7 @@ fn a_signal_ignored_from_the_start_does_not_end_the_watch() {
     run.no_leak();
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));
+}
 
 /// Issue 21 / review M1: the app's output shares stdout with the masks of a
 /// rotated value, and a chatty app leaves partial lines there at any time;
