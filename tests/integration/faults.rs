@@ -169,7 +169,7 @@ fn a_hostile_aws_message_cannot_become_a_workflow_command() {
         .env("GITHUB_ACTIONS", "true")
         .status(1)
         .stdout(format!(
-            "::error title=aws-secrets-env%3A access denied::{DENIED}\n"
+            "\n::error title=aws-secrets-env%3A access denied::{DENIED}\n"
         ))
         .stderr(format!("aws-secrets-env: error: {DENIED}\n"))
         .expect_no_file("app.env")
