@@ -76,16 +76,28 @@ def response(status: str, headers: Headers, body: bytes, keep_alive: bool) -> by
     return framed(f"HTTP/1.1 {status}", headers, body, keep_alive=keep_alive)
 
 
+_WIDE_STRING: bytes = b""
+
+
+def wide_string() -> bytes:
+    """The SecretString of --mode wide as a JSON string, made once."""
+    global _WIDE_STRING
+    if not _WIDE_STRING:
+        value = json.dumps({f"key-{i:07d}": "val1" for i in range(WIDE_KEYS)}, separators=(",", ":"))
+        _WIDE_STRING = json.dumps(value).encode()
+    return _WIDE_STRING
+
+
 def wide_reply(request_body: bytes, keep_alive: bool) -> bytes:
     """A BatchGetSecretValue reply of one secret holding WIDE_KEYS keys."""
     try:
         name = json.loads(request_body)["SecretIdList"][0]
     except (ValueError, KeyError, IndexError, TypeError):
         name = "wide"
-    value = json.dumps({f"key-{i:07d}": "val1" for i in range(WIDE_KEYS)}, separators=(",", ":"))
-    entry = {"ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf", "Name": name,
-             "SecretString": value, "VersionId": str(uuid.uuid4()), "VersionStages": ["AWSCURRENT"]}
-    body = json.dumps({"SecretValues": [entry], "Errors": []}).encode()
+    head = {"ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf", "Name": name,
+            "VersionId": str(uuid.uuid4()), "VersionStages": ["AWSCURRENT"]}
+    body = (b'{"SecretValues":[' + json.dumps(head).encode()[:-1] + b',"SecretString":' + wide_string()
+            + b'}],"Errors":[]}')
     return response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
                                ("x-amzn-RequestId", str(uuid.uuid4()))], body, keep_alive)
 
@@ -283,6 +295,8 @@ async def main() -> int:
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1; 0 picks a free one")
     ap.add_argument("--no-stdin-watch", action="store_true", help="do not exit when stdin reaches EOF")
     args = ap.parse_args()
+    if args.mode == "wide":
+        wide_string()  # made before listening, so no reply waits for it
     up = urllib.parse.urlsplit(args.upstream)
     if up.scheme != "http" or not up.hostname or not up.port:
         ap.error("--upstream must be http://HOST:PORT")
