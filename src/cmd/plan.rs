@@ -10,7 +10,7 @@
 
 use crate::error::sanitize;
 use crate::github::{Append, markdown_text, name_cell};
-use crate::render::{self, Format};
+use crate::render::{self, Format, Written};
 use crate::secret::Variable;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -52,8 +52,11 @@ const CURRENT_ONLY: &str = "the current file only";
 
 /// Compares the bytes a write would make with the current file's (`None`:
 /// there is none): the names, and the values too when `values` is set.
-/// `source` names where a key of the new bytes comes from. Also returns
-/// false when the current file could not be read as `format`.
+/// `source` names where a key of the new bytes comes from.
+/// Values are compared, not their spelling: a variable's value against the
+/// value the current file's readers read back, where they all read it the
+/// same (`'postgres'` and `postgres` are unchanged); else as written.
+/// Also returns false when the current file could not be read as `format`.
 pub(crate) fn compare(
     format: Format,
     new: &[u8],
@@ -62,13 +65,23 @@ pub(crate) fn compare(
     source: &dyn Fn(&str) -> String,
     values: bool,
 ) -> (Vec<Line>, bool) {
-    let new = render::comparable(format, new).unwrap_or_else(|| {
+    let blank = || Written {
+        spelling: String::new(),
+        value: None,
+    };
+    let mut new = render::comparable(format, new).unwrap_or_else(|| {
         // Not reached for the tool's own output; the names still hold.
         variables
             .iter()
-            .map(|v| (v.name.clone(), String::new()))
+            .map(|v| (v.name.clone(), blank()))
             .collect()
     });
+    // A variable's own value is exact, however the encoder spelled it.
+    for (name, written) in &mut new {
+        if let Some(v) = variables.iter().rev().find(|v| v.name == *name) {
+            written.value = Some(v.value.expose().to_string());
+        }
+    }
     let (old, readable) = match current.map(|bytes| render::comparable(format, bytes)) {
         None => (Vec::new(), true),
         Some(Some(old)) => (old, true),
@@ -76,12 +89,12 @@ pub(crate) fn compare(
     };
     let mut lines: Vec<Line> = new
         .iter()
-        .map(|(name, text)| Line {
+        .map(|(name, written)| Line {
             name: name.clone(),
             state: match old.iter().find(|(k, _)| k == name) {
                 None => State::Added,
                 Some(_) if !values => State::Kept,
-                Some((_, before)) if before == text => State::Unchanged,
+                Some((_, before)) if before.same(written) => State::Unchanged,
                 Some(_) => State::Changed,
             },
             source: source(name),
@@ -250,5 +263,18 @@ mod tests {
         );
         let (_, readable) = compare(Format::Json, b"{}", Some(b"not json"), &[], &source, true);
         assert!(!readable);
+    }
+
+    /// Issue 22: the same value quoted otherwise is unchanged; a spelling
+    /// readers may read differently is compared as written.
+    #[test]
+    fn values_are_compared_not_their_quoting() {
+        let vars = [var("A", "v-same"), var("B", "a\\b"), var("C", "x")];
+        let new = render::render(Format::Dotenv, &vars, &[]).unwrap();
+        let source = |name: &str| format!("secret `s` key `{name}`");
+        let current = b"A=v-same\nB=\"a\\\\b\"\nC=\"x\"\n";
+        let (lines, _) = compare(Format::Dotenv, &new, Some(current), &vars, &source, true);
+        let states: Vec<State> = lines.iter().map(|l| l.state).collect();
+        assert_eq!(states, [State::Unchanged, State::Changed, State::Unchanged]);
     }
 }

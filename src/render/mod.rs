@@ -17,7 +17,7 @@ mod systemd;
 mod yaml;
 
 pub use base::{APPENDED, EnvFile, LineError, has_grammar};
-pub use current::comparable;
+pub use current::{Written, comparable};
 pub use dotenv::Reader;
 pub use encode::render;
 pub use format::{Format, Refusal, has_noncharacter};

@@ -475,3 +475,76 @@ fn dry_run_fails_as_the_write_would_on_a_symlinked_output() {
         .run()
         .no_leak();
 }
+
+/// Issue 22 friction: the plan compares values, not their spelling. The
+/// README's own example (the seed's committed app.env, unquoted, filled from
+/// `simple_bank`): `DB_DRIVER=postgres` becomes `DB_DRIVER='postgres'`, the
+/// same value, so it is unchanged. The README shows exactly this plan.
+#[test]
+fn dry_run_of_the_readmes_example_compares_values_not_their_quoting() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let states = |s: [&str; 6]| {
+        let mut plan = String::from(
+            "aws-secrets-env: plan for [dir]/app.env (dotenv); dry run, nothing written:\n",
+        );
+        for (state, (name, source)) in s.iter().zip([
+            ("DB_DRIVER", "secret `[test]-simple_bank` key `DB_DRIVER`"),
+            ("DB_SOURCE", "secret `[test]-simple_bank` key `DB_SOURCE`"),
+            ("MIGRATION_URL", "base `app.env`"),
+            ("SERVER_ADDRESS", "secret `[test]-simple_bank` key `SERVER_ADDRESS`"),
+            ("TOKEN_SYMMETRIC_KEY", "secret `[test]-simple_bank` key `TOKEN_SYMMETRIC_KEY`"),
+            ("ACCESS_TOKEN_DURATION", "secret `[test]-simple_bank` key `ACCESS_TOKEN_DURATION`"),
+        ]) {
+            plan.push_str(&format!("  {state:<9}  {name:<21}   {source}\n"));
+        }
+        plan
+    };
+    let kept = states(["kept"; 6]);
+    let compared = states(["unchanged", "changed", "unchanged", "unchanged", "changed", "unchanged"]);
+    for (extra, plan) in [(None, &kept), (Some("--compare-values"), &compared)] {
+        let mut t = Test::new()
+            .secret("simple_bank", SIMPLE_BANK)
+            .with_file("app.env", SEED_APP_ENV)
+            .select("simple_bank")
+            .args(["--base", "app.env", "--output", "app.env", "--dry-run"]);
+        if let Some(extra) = extra {
+            t = t.arg(extra);
+        }
+        t.stdout(plan.clone())
+            .expect_file("app.env", SEED_APP_ENV)
+            .run()
+            .no_leak();
+        // The README shows this plan, as a user in /work sees it.
+        let shown: String = plan
+            .replace("[dir]", "/work")
+            .replace("[test]-", "")
+            .lines()
+            .flat_map(|line| ["  ", line, "\n"])
+            .collect();
+        assert!(
+            readme.contains(&shown),
+            "README.md does not show the plan the tool prints:\n{shown}"
+        );
+    }
+    // Spelled otherwise (double quotes, `export`), the same values are
+    // unchanged; a value that differs only in quoting is not "changed".
+    Test::new()
+        .secret("simple_bank", SIMPLE_BANK)
+        .with_file(
+            "app.env",
+            "DB_DRIVER=\"postgres\"\nexport SERVER_ADDRESS=0.0.0.0:8080\nACCESS_TOKEN_DURATION='15m'\n\
+             TOKEN_SYMMETRIC_KEY=\"a3f1c9e07b2d4e6f8a1b3c5d7e9f0a2b\"\n",
+        )
+        .select("simple_bank")
+        .args(["--dry-run", "--compare-values"])
+        .stdout(
+            "aws-secrets-env: plan for [dir]/app.env (dotenv); dry run, nothing written:\n\
+             \x20 unchanged  DB_DRIVER               secret `[test]-simple_bank` key `DB_DRIVER`\n\
+             \x20 added      DB_SOURCE               secret `[test]-simple_bank` key `DB_SOURCE`\n\
+             \x20 unchanged  SERVER_ADDRESS          secret `[test]-simple_bank` key `SERVER_ADDRESS`\n\
+             \x20 unchanged  ACCESS_TOKEN_DURATION   secret `[test]-simple_bank` key `ACCESS_TOKEN_DURATION`\n\
+             \x20 unchanged  TOKEN_SYMMETRIC_KEY     secret `[test]-simple_bank` key `TOKEN_SYMMETRIC_KEY`\n",
+        )
+        .run()
+        .no_leak();
+}
