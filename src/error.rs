@@ -186,13 +186,14 @@ pub enum Error {
     )]
     NoRegion,
 
-    #[error(
-        "variable `{name}` would come from both {first} and {second}; rename one with an alias (`ALIAS,ID`)"
-    )]
+    #[error("variable `{name}` would come from both {first} and {second}{fix}")]
     Collision {
         name: String,
         first: String,
         second: String,
+        /// What separates them: an alias, or (both under one wildcard or
+        /// path, which an alias prefixes alike) a narrower selector.
+        fix: String,
     },
 
     #[error(

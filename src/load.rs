@@ -6,7 +6,7 @@ use crate::fetch::{self, Limits, Replicas, Request, Results};
 use crate::flatten::{self, Variable};
 use crate::github;
 use crate::mask;
-use crate::select::Selector;
+use crate::select::{Selector, Source};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher as _, RandomState};
 use std::time::Instant;
@@ -185,6 +185,26 @@ fn fetch(
     })
 }
 
+/// What separates two variables of one name, the first from `first`, the
+/// second from `second`: an alias, unless both come from one wildcard or
+/// path, whose alias would prefix both alike.
+fn collision_fix(first: &Selector, second: &Selector) -> String {
+    let what = match &second.source {
+        _ if !std::ptr::eq(first, second) => None,
+        Source::Secret { prefix: true, .. } => Some("wildcard so it matches"),
+        Source::ParameterPath { .. } => Some("path so it holds"),
+        _ => None,
+    };
+    match what {
+        Some(what) => format!(
+            ", both under `{}`, whose alias would prefix both alike; narrow the {what} one of \
+             them, or select the two by name, each with its own alias (`ALIAS,ID`)",
+            second.raw
+        ),
+        None => "; rename one with an alias (`ALIAS,ID`)".into(),
+    }
+}
+
 /// Turns fetched values into variables in selector order, gathering every
 /// error (each failed request once) and every name collision. Optional
 /// selectors whose request found nothing are returned as skipped.
@@ -199,7 +219,7 @@ fn collect<'a>(
     let mut variables: Vec<Variable> = Vec::new();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, (usize, &Selector)> = HashMap::new();
     for (selector, request) in selectors.iter().zip(requests) {
         let items = match fetched.get(request) {
             Some(Ok(items)) => items,
@@ -234,14 +254,15 @@ fn collect<'a>(
                     if let Some(region) = replica {
                         v.source = format!("{} (replica in {region})", v.source);
                     }
-                    if let Some(&i) = seen.get(&v.name) {
+                    if let Some(&(i, from)) = seen.get(&v.name) {
                         errors.push(Error::Collision {
                             name: v.name.clone(),
                             first: variables[i].source.clone(),
                             second: v.source.clone(),
+                            fix: collision_fix(from, selector),
                         });
                     } else {
-                        seen.insert(v.name.clone(), variables.len());
+                        seen.insert(v.name.clone(), (variables.len(), selector));
                         variables.push(v);
                     }
                 }

@@ -38,3 +38,25 @@ fn a_json_key_typo_lists_the_keys_that_exist() {
         ))
         .no_leak();
 }
+
+/// Issue 22 friction: two secrets under one wildcard giving the same name
+/// cannot be told apart by an alias (it prefixes both alike); the message
+/// says what can.
+#[test]
+fn a_collision_under_one_wildcard_says_what_separates_the_two() {
+    Test::new()
+        .secret("wc/a", r#"{"DB_HOST":"wc-value-1"}"#)
+        .secret("wc/b", r#"{"DB_HOST":"wc-value-2"}"#)
+        .select("wc/*")
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: variable `DB_HOST` would come from both \
+             secret `[test]-wc/a` key `DB_HOST` and secret `[test]-wc/b` key `DB_HOST`, \
+             both under `[test]-wc/*`, whose alias would prefix both alike; narrow the \
+             wildcard so it matches one of them, or select the two by name, each with \
+             its own alias (`ALIAS,ID`)\n",
+        )
+        .expect_no_file("app.env")
+        .run()
+        .no_leak();
+}
