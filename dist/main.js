@@ -32,6 +32,7 @@ const INPUTS = [
   'parse-json-secrets',
   'auto-select-family-attempt-timeout',
   'output',
+  'mode',
   'format',
   'reader',
   'base',
@@ -121,7 +122,7 @@ function run(bash, script, args, env) {
 const FLAGS = [
   'allow-outside-workspace', 'name-transformation', 'connect-timeout', 'max-attempts', 'allow-names',
   'export-env', 'parse-json', 'secret-id', 'overwrite', 'dry-run', 'example', 'timeout', 'output',
-  'format', 'reader', 'region', 'base', 'mask',
+  'format', 'reader', 'region', 'base', 'mask', 'mode',
 ].join('|');
 const IN_CODE = new RegExp(`\`--(${FLAGS})(?:[ =]([^\`]+))?\``, 'g');
 const CLAP = new RegExp(`'--(${FLAGS})(?: <[A-Z_]+>| \\[<[A-Z_]+>\\])?'`, 'g');

@@ -166,7 +166,7 @@ else
     [[ $no_file == true ]] || : "${AWS_SECRETS_ENV_OUTPUT:=app.env}"
 fi
 AWS_SECRETS_ENV_EXPORT_ENV=$export_env AWS_SECRETS_ENV_NO_FILE=$no_file
-export AWS_SECRETS_ENV_SECRET_ID AWS_SECRETS_ENV_NAME_TRANSFORMATION AWS_SECRETS_ENV_PARSE_JSON \
+export AWS_SECRETS_ENV_SECRET_ID AWS_SECRETS_ENV_NAME_TRANSFORMATION AWS_SECRETS_ENV_PARSE_JSON AWS_SECRETS_ENV_MODE \
     AWS_SECRETS_ENV_COMPAT AWS_SECRETS_ENV_EXPORT_ENV AWS_SECRETS_ENV_NO_FILE
 
 for pair in output:AWS_SECRETS_ENV_OUTPUT base:AWS_SECRETS_ENV_BASE example:AWS_SECRETS_ENV_EXAMPLE; do
@@ -188,6 +188,11 @@ check name-transformation AWS_SECRETS_ENV_NAME_TRANSFORMATION none uppercase low
 check allow-outside-workspace AWS_SECRETS_ENV_ALLOW_OUTSIDE_WORKSPACE true false
 : "${AWS_SECRETS_ENV_DRY_RUN:=false}"
 check dry-run AWS_SECRETS_ENV_DRY_RUN true false
+# The permissions the binary accepts are its own (`--mode`); the shape here.
+: "${AWS_SECRETS_ENV_MODE:=0600}"
+if [[ ! ${AWS_SECRETS_ENV_MODE} =~ ^0?[0-7]{3}$ ]]; then
+    bad "input 'mode' must be octal permissions such as '0600' or '0640' (quoted in the workflow)"
+fi
 # Unmasked values on standard output would print in clear in the job log.
 if [[ ${AWS_SECRETS_ENV_MASK} =~ ^(false|never)$ && ${AWS_SECRETS_ENV_OUTPUT:-} == - ]]; then
     bad "input 'mask' is false and 'output' is '-': every value would print in clear in the job log; keep mask on, or write to a file"
@@ -254,7 +259,7 @@ for var in AWS_SECRETS_ENV_ROLE_ARN AWS_SECRETS_ENV_ROLE_SESSION_NAME AWS_SECRET
     AWS_SECRETS_ENV_ROLE_EXTERNAL_ID; do
     [[ -n ${!var} ]] || unset "$var"
 done
-inputs=' SECRET_ID OUTPUT READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS FALLBACK_REGION ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID '
+inputs=' SECRET_ID OUTPUT MODE READER BASE EXAMPLE DRY_RUN FORMAT MASK PARSE_JSON NAME_TRANSFORMATION EXPORT_ENV NO_FILE COMPAT ALLOW_NAMES OVERWRITE ALLOW_OUTSIDE_WORKSPACE REGION TIMEOUT CONNECT_TIMEOUT MAX_ATTEMPTS FALLBACK_REGION ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID '
 # (compgen's list as words: variable names hold no white space or globs.)
 names=$(compgen -e AWS_SECRETS_ENV_) || names=''
 for var in $names; do

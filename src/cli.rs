@@ -203,6 +203,29 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--mode`: octal permissions that let the owner read, and group and
+/// others read at most (no write, no execute, no set-id or sticky bit).
+fn file_mode(text: &str) -> Result<u32, String> {
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    let mode = match digits.len() {
+        3 | 4 => u32::from_str_radix(digits, 8).ok(),
+        _ => None,
+    };
+    match mode {
+        Some(mode) if mode & !0o644 == 0 && mode & 0o400 != 0 => Ok(mode),
+        Some(_) => Err(
+            "the owner must read the file, and group and others may only read it \
+             (no write, no execute bit): 0600, 0640, 0644, 0400, 0440 or 0444"
+                .into(),
+        ),
+        None => Err(
+            "expected octal permissions such as 0600 or 0640 (in a workflow, quote \
+             it: mode: '0640')"
+                .into(),
+        ),
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct WriteArgs {
     #[command(flatten)]
@@ -266,6 +289,14 @@ pub(crate) struct WriteArgs {
           num_args = 0..=1, default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) in_place: bool,
+
+    /// Permissions of the files written (the output, `--binary-dir` files),
+    /// octal: the owner reads (and may write), group and others may only
+    /// read: 0600, 0640, 0644, 0400, 0440, 0444. Set when the file is
+    /// created, before any byte is written; `--in-place` keeps the file's.
+    #[arg(long, value_name = "OCTAL", env = "AWS_SECRETS_ENV_MODE", default_value = "0600",
+          value_parser = file_mode)]
+    pub(crate) mode: u32,
 
     /// Under GitHub Actions, write (and read `--base`/`--example`) outside
     /// `GITHUB_WORKSPACE` and `RUNNER_TEMP` too (after following symlinks).
@@ -412,6 +443,33 @@ pub(crate) fn stop_seconds(text: &str) -> Result<f64, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn file_modes_read_only_beyond_the_owner() {
+        for ok in [
+            "0600", "600", "0640", "0644", "0400", "0440", "0444", "0o640",
+        ] {
+            assert!(super::file_mode(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "0666", "0700", "0755", "0602", "0620", "0044", "4600", "1600", "0000",
+        ] {
+            assert!(
+                super::file_mode(bad)
+                    .unwrap_err()
+                    .starts_with("the owner must"),
+                "{bad}"
+            );
+        }
+        for bad in ["", "640a", "0x1a4", "06400", "64", "0640 "] {
+            assert!(
+                super::file_mode(bad)
+                    .unwrap_err()
+                    .starts_with("expected octal"),
+                "{bad}"
+            );
+        }
+    }
+
     use super::*;
     use clap::CommandFactory;
 

@@ -159,6 +159,10 @@ pub(crate) struct Options {
     /// When a FIFO, device or stream must have taken every byte; after it the
     /// write fails. `None`: [`DEFAULT_WAIT`] from when [`prepare`] is called.
     pub deadline: Option<Instant>,
+    /// Permissions of a new file (`--mode`), set before any byte is written,
+    /// whatever the umask; `None`: 0600. An in-place overwrite keeps the
+    /// file's own.
+    pub mode: Option<u32>,
 }
 
 /// A write that can no longer fail for any reason we can check in advance:

@@ -35,6 +35,7 @@ pub(crate) fn run(args: &WriteArgs) -> Result<(), Error> {
         in_place: args.in_place,
         within: confinement(args.allow_outside_workspace),
         deadline: Some(started + config.limits.total),
+        mode: Some(args.mode),
     };
     // --base and --example: read (as the output is written: no symlink
     // unless followed, in the workspace) and checked before any call to AWS.

@@ -37,6 +37,7 @@ pub(super) enum Staged {
         name: CString,
         /// Kept for the fallbacks at commit time (no linkat, in place).
         bytes: Zeroizing<Vec<u8>>,
+        mode: u32,
         in_place: bool,
     },
     /// The existing file is to be overwritten in place (opted in).
@@ -200,7 +201,14 @@ pub(super) fn prepare(
             dir,
             name,
             kind: kind @ (None | Some(libc::S_IFREG)),
-        } => stage::file(dir, name, bytes, options.in_place, kind.is_some()),
+        } => stage::file(
+            dir,
+            name,
+            bytes,
+            options.mode.unwrap_or(0o600),
+            options.in_place,
+            kind.is_some(),
+        ),
         Found::Entry {
             dir,
             name,
@@ -235,9 +243,10 @@ impl Staged {
                 name,
                 temp,
                 bytes,
+                mode,
                 in_place: allowed,
             } => {
-                let linked = stage::link_in(&dir, &name, temp, &bytes);
+                let linked = stage::link_in(&dir, &name, temp, &bytes, mode);
                 let linked = match linked {
                     Err(e) if e.raw_os_error() == Some(libc::EBUSY) && allowed => {
                         stage::in_place(&dir, &name, &bytes)

@@ -530,3 +530,45 @@ fn the_action_refuses_unmasked_values_on_standard_output() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Issue 22 friction: an app running as another user in the image reads
+/// `app.env` only if the file lets it: `--mode 0640`/`0644` (the named temp
+/// fallback too); a mode giving write or execute beyond the owner is refused
+/// before anything is fetched or written.
+#[cfg(unix)]
+#[test]
+fn mode_sets_the_permissions_of_the_file_and_refuses_more_than_reading() {
+    use std::os::unix::fs::PermissionsExt;
+    for (mode, named) in [("0640", false), ("0644", true), ("440", false)] {
+        let mut t = Test::new()
+            .secret("md", r#"{"K":"mode-value-1"}"#)
+            .select("md")
+            .args(["--mode", mode]);
+        if named {
+            t = t.env("AWS_SECRETS_ENV_TEST_NAMED_TEMP", "1");
+        }
+        let out = t
+            .expect_file("app.env", "K='mode-value-1'\n")
+            .stderr_contains("wrote 1 variable")
+            .run();
+        let got = std::fs::metadata(out.test.path("app.env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            got & 0o7777,
+            u32::from_str_radix(mode, 8).unwrap(),
+            "--mode {mode}"
+        );
+    }
+    Test::new()
+        .args(["--secret-id", "never-fetched", "--mode", "0666"])
+        .status(2)
+        .stderr(
+            "error: invalid value '0666' for '--mode <OCTAL>': the owner must read the file, \
+             and group and others may only read it (no write, no execute bit): 0600, 0640, \
+             0644, 0400, 0440 or 0444\n\nFor more information, try '--help'.\n",
+        )
+        .expect_no_file("app.env")
+        .run();
+}

@@ -45,11 +45,13 @@ impl Named {
     }
 }
 
-/// Content, mode 0600 whatever the umask, and fsync.
-fn fill(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
-    write_all(fd, bytes)?;
+/// `mode` (`--mode`, 0600 by default) whatever the umask, set while the
+/// file is still empty (created 0600 or narrower), then the content, and
+/// fsync: no permission is widened once a byte is in it.
+fn fill(fd: RawFd, bytes: &[u8], mode: u32) -> io::Result<()> {
     // SAFETY: fd is open.
-    cvt(unsafe { libc::fchmod(fd, 0o600) })?;
+    cvt(unsafe { libc::fchmod(fd, mode as libc::mode_t) })?;
+    write_all(fd, bytes)?;
     // SAFETY: fd is open.
     cvt_retry(|| unsafe { libc::fsync(fd) })?;
     Ok(())
@@ -62,7 +64,7 @@ fn force_named() -> bool {
 }
 
 /// The new content in a new file in `dir`: anonymous where possible.
-fn stage(dir: &Dir, bytes: &[u8]) -> io::Result<Temp> {
+fn stage(dir: &Dir, bytes: &[u8], mode: u32) -> io::Result<Temp> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if !force_named() {
         let dot = c".";
@@ -78,7 +80,7 @@ fn stage(dir: &Dir, bytes: &[u8]) -> io::Result<Temp> {
         match fd {
             Ok(fd) => {
                 let fd = owned(fd);
-                fill(fd.as_raw_fd(), bytes)?;
+                fill(fd.as_raw_fd(), bytes, mode)?;
                 return Ok(Temp::Anonymous(fd));
             }
             // No O_TMPFILE on this file system or kernel.
@@ -92,7 +94,7 @@ fn stage(dir: &Dir, bytes: &[u8]) -> io::Result<Temp> {
     }
     let _ = force_named;
     let named = create_named(dir)?;
-    fill(named.fd.as_raw_fd(), bytes)?;
+    fill(named.fd.as_raw_fd(), bytes, mode)?;
     Ok(Temp::Named(named))
 }
 
@@ -158,15 +160,17 @@ pub(super) fn file(
     dir: Dir,
     name: CString,
     bytes: &[u8],
+    mode: u32,
     allow_in_place: bool,
     exists: bool,
 ) -> io::Result<Staged> {
-    match stage(&dir, bytes) {
+    match stage(&dir, bytes, mode) {
         Ok(temp) => Ok(Staged::File {
             dir,
             name,
             temp,
             bytes: Zeroizing::new(bytes.to_vec()),
+            mode,
             in_place: allow_in_place,
         }),
         Err(e) if exists && allow_in_place && cannot_create(&e) => Ok(Staged::InPlace {
@@ -199,7 +203,13 @@ fn cannot_create(e: &io::Error) -> bool {
 }
 
 /// Links the staged file in as `name`, replacing what is there.
-pub(super) fn link_in(dir: &Dir, name: &CStr, temp: Temp, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn link_in(
+    dir: &Dir,
+    name: &CStr,
+    temp: Temp,
+    bytes: &[u8],
+    mode: u32,
+) -> io::Result<()> {
     match temp {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Temp::Anonymous(fd) => {
@@ -209,7 +219,8 @@ pub(super) fn link_in(dir: &Dir, name: &CStr, temp: Temp, bytes: &[u8]) -> io::R
                 Ok(()) => return Ok(()),
                 Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
                 Err(e) if linkat_unsupported(&e) => {
-                    return link_in(dir, name, Temp::Named(stage_named(dir, bytes)?), bytes);
+                    let named = Temp::Named(stage_named(dir, bytes, mode)?);
+                    return link_in(dir, name, named, bytes, mode);
                 }
                 Err(e) => return Err(e),
             }
@@ -246,9 +257,9 @@ pub(super) fn link_in(dir: &Dir, name: &CStr, temp: Temp, bytes: &[u8]) -> io::R
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", test))]
-fn stage_named(dir: &Dir, bytes: &[u8]) -> io::Result<Named> {
+fn stage_named(dir: &Dir, bytes: &[u8], mode: u32) -> io::Result<Named> {
     let named = create_named(dir)?;
-    fill(named.fd.as_raw_fd(), bytes)?;
+    fill(named.fd.as_raw_fd(), bytes, mode)?;
     Ok(named)
 }
 
@@ -340,7 +351,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let base = tempfile::tempdir().unwrap();
         let dir = open_dir(base.path()).unwrap();
-        let named = stage_named(&dir, b"S=1\n").unwrap();
+        let named = stage_named(&dir, b"S=1\n", 0o600).unwrap();
         let entries: Vec<_> = std::fs::read_dir(base.path()).unwrap().flatten().collect();
         assert_eq!(entries.len(), 1);
         let mode = entries[0].metadata().unwrap().permissions().mode();
