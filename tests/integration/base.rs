@@ -491,16 +491,32 @@ fn dry_run_of_the_readmes_example_compares_values_not_their_quoting() {
             ("DB_DRIVER", "secret `[test]-simple_bank` key `DB_DRIVER`"),
             ("DB_SOURCE", "secret `[test]-simple_bank` key `DB_SOURCE`"),
             ("MIGRATION_URL", "base `app.env`"),
-            ("SERVER_ADDRESS", "secret `[test]-simple_bank` key `SERVER_ADDRESS`"),
-            ("TOKEN_SYMMETRIC_KEY", "secret `[test]-simple_bank` key `TOKEN_SYMMETRIC_KEY`"),
-            ("ACCESS_TOKEN_DURATION", "secret `[test]-simple_bank` key `ACCESS_TOKEN_DURATION`"),
+            (
+                "SERVER_ADDRESS",
+                "secret `[test]-simple_bank` key `SERVER_ADDRESS`",
+            ),
+            (
+                "TOKEN_SYMMETRIC_KEY",
+                "secret `[test]-simple_bank` key `TOKEN_SYMMETRIC_KEY`",
+            ),
+            (
+                "ACCESS_TOKEN_DURATION",
+                "secret `[test]-simple_bank` key `ACCESS_TOKEN_DURATION`",
+            ),
         ]) {
             plan.push_str(&format!("  {state:<9}  {name:<21}   {source}\n"));
         }
         plan
     };
     let kept = states(["kept"; 6]);
-    let compared = states(["unchanged", "changed", "unchanged", "unchanged", "changed", "unchanged"]);
+    let compared = states([
+        "unchanged",
+        "changed",
+        "unchanged",
+        "unchanged",
+        "changed",
+        "unchanged",
+    ]);
     for (extra, plan) in [(None, &kept), (Some("--compare-values"), &compared)] {
         let mut t = Test::new()
             .secret("simple_bank", SIMPLE_BANK)
