@@ -5,6 +5,7 @@
 
 use crate::support::{ROOT, Test, read_with_python_dotenv, read_with_shell};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -504,7 +505,7 @@ fn dry_run_of_the_readmes_example_compares_values_not_their_quoting() {
                 "secret `[test]-simple_bank` key `ACCESS_TOKEN_DURATION`",
             ),
         ]) {
-            plan.push_str(&format!("  {state:<9}  {name:<21}   {source}\n"));
+            let _ = writeln!(plan, "  {state:<9}  {name:<21}   {source}");
         }
         plan
     };
