@@ -148,6 +148,7 @@ fn canonical_refused(format: Format) -> Vec<String> {
                     "a=\"b",
                     "'\"",
                     "'\\",
+                    "$\\",
                 ]
                 .map(String::from),
             );
