@@ -49,6 +49,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -133,6 +134,11 @@ class Proxy:
         self.errors = 0
         self.streamed = 0  # body bytes written by the huge modes, all requests together
         self.calls: list[str] = []  # X-Amz-Target of each counted request, in order, "F:" if faulted
+        self.arrivals: list[float] = []  # when each of those calls arrived (monotonic seconds)
+
+    def record(self, call: str) -> None:
+        self.calls.append(call)
+        self.arrivals.append(time.monotonic())
 
     def stats(self) -> dict:
         return {
@@ -145,6 +151,7 @@ class Proxy:
             "errors": self.errors,
             "streamed": self.streamed,
             "calls": self.calls[-1000:],
+            "arrivals": self.arrivals[-1000:],
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
         }
@@ -223,7 +230,7 @@ class Proxy:
         action = target_name.rsplit(".", 1)[-1]
         if self.faults < self.count and self.only in (None, action):
             self.faults += 1
-            self.calls.append(f"F:{target_name}")
+            self.record(f"F:{target_name}")
             if self.mode == "drop":
                 return True  # close without a word
             if self.mode == "hang":
@@ -252,7 +259,7 @@ class Proxy:
             return not keep_alive
 
         self.passed_through += 1
-        self.calls.append(target_name)
+        self.record(target_name)
         try:
             rstart, rheaders, rbody = await upstream.exchange(req.forward(), req.method)
         except CONNECTION_ERRORS as e:

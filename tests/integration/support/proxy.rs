@@ -5,6 +5,7 @@
 use super::{ROOT, moto, python};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// A running fault proxy; killed when dropped.
 pub(crate) struct Proxy {
@@ -79,6 +80,32 @@ impl Proxy {
             .iter()
             .map(|c| c.as_str().unwrap().to_string())
             .collect()
+    }
+
+    /// The calls grouped into bursts: calls that arrived less than `gap`
+    /// after the one before belong to the same burst. A `--watch` check
+    /// sends all its calls at once, so each check is one burst, and a
+    /// window can be cut at burst edges instead of in the middle of one.
+    pub(crate) fn bursts(&self, gap: Duration) -> Vec<Vec<String>> {
+        let stats = self.stats();
+        let calls = stats["calls"].as_array().expect("the stats hold the calls");
+        let arrivals = stats["arrivals"].as_array().expect("and their arrivals");
+        let mut timed: Vec<(f64, &str)> = arrivals
+            .iter()
+            .zip(calls)
+            .map(|(t, c)| (t.as_f64().unwrap(), c.as_str().unwrap()))
+            .collect();
+        timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut bursts: Vec<Vec<String>> = Vec::new();
+        let mut last = f64::NEG_INFINITY;
+        for (t, call) in timed {
+            if t - last >= gap.as_secs_f64() || bursts.is_empty() {
+                bursts.push(Vec::new());
+            }
+            bursts.last_mut().unwrap().push(call.to_string());
+            last = t;
+        }
+        bursts
     }
 }
 
