@@ -27,27 +27,10 @@ set -CeEuo pipefail
 # only a loopback (moto and the mirror start inside it), or else act's
 # proxies at a closed port. A reference the action made to anything but its
 # own ref would then fail the job instead of being cloned.
-if [[ -z ${ACT_TEST_OFFLINE:-} ]]; then
-    # shellcheck disable=SC2086 # $how is a command and its option
-    for how in "unshare -n" "unshare -rn"; do
-        if $how true 2>/dev/null && $how sh -c 'ip link set lo up' 2>/dev/null; then
-            exec env ACT_TEST_OFFLINE="$how" $how -- bash "${BASH_SOURCE[0]}" "$@"
-        fi
-    done
-    ACT_TEST_OFFLINE=proxy
-fi
-offline=()
-if [[ $ACT_TEST_OFFLINE == proxy ]]; then
-    echo "act_test: no network namespace here: act's proxies point at a closed port instead" >&2
-    closed=http://127.0.0.1:9 local_hosts=127.0.0.1,localhost
-    offline=("HTTPS_PROXY=$closed" "HTTP_PROXY=$closed" "ALL_PROXY=$closed" "https_proxy=$closed"
-        "http_proxy=$closed" "NO_PROXY=$local_hosts" "no_proxy=$local_hosts")
-else
-    ip link set lo up
-    echo "act_test: offline ($ACT_TEST_OFFLINE): loopback only" >&2
-fi
-
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source=tests/action/lib.sh
+. "$here/../action/lib.sh"
+act_offline "${BASH_SOURCE[0]}" "$@"
 # shellcheck source=tests/release/lib.sh
 . "$here/lib.sh"
 release_setup release-act-test "$@"
