@@ -28,6 +28,14 @@ enum Expected {
     Exact(String),
     /// Each of these pieces, somewhere: for text that is not deterministic.
     Contains(Vec<String>),
+    /// Exactly this text once the `::add-mask::` lines are left out: for a
+    /// stream that carries the masks of many values with their derived forms
+    /// (`mask.rs`'s own tests state those), which the test checks through
+    /// `Outcome::masks`.
+    ExactBesidesMasks(String),
+    /// Not compared by `run`: data the test reads from the returned
+    /// `Outcome` itself (`out.json()` of an `--output -` run).
+    ReadAfter,
 }
 
 #[derive(Default)]
@@ -84,6 +92,25 @@ impl Test {
     #[must_use = "expectations are checked by .run()"]
     pub(crate) fn stderr(mut self, text: impl Into<String>) -> Test {
         self.expect.stderr = Some(Expected::Exact(text.into()));
+        self
+    }
+
+    /// Standard output is data the test checks itself on the returned
+    /// `Outcome` (`out.json()`, `out.stdout`), so `run` does not compare it;
+    /// stderr and the status are still compared exactly.
+    #[must_use = "expectations are checked by .run()"]
+    pub(crate) fn stdout_read_after(mut self) -> Test {
+        self.expect.stdout = Some(Expected::ReadAfter);
+        self
+    }
+
+    /// Standard error, its `::add-mask::` lines left out, must be exactly
+    /// `text` (after `normalize`): for an `--output -` run whose masks, many
+    /// values each with its derived forms, go to stderr; the test checks the
+    /// masks itself through `Outcome::masks`.
+    #[must_use = "expectations are checked by .run()"]
+    pub(crate) fn stderr_besides_masks(mut self, text: impl Into<String>) -> Test {
+        self.expect.stderr = Some(Expected::ExactBesidesMasks(text.into()));
         self
     }
 
@@ -211,7 +238,20 @@ fn compare(report: &mut String, name: &str, expected: &Expected, actual: &str) {
                 let _ = writeln!(report, "{name} lacks {piece:?}");
             }
         }
-        Expected::Exact(_) => {}
+        Expected::ExactBesidesMasks(want) => {
+            let rest: String = actual
+                .split_inclusive('\n')
+                .filter(|line| !line.starts_with("::add-mask::"))
+                .collect();
+            if *want != rest {
+                let _ = writeln!(
+                    report,
+                    "{name} besides its masks differs (- expected, + actual):\n{}",
+                    diff(want, &rest)
+                );
+            }
+        }
+        Expected::Exact(_) | Expected::ReadAfter => {}
     }
 }
 
@@ -270,7 +310,30 @@ fn show(out: &mut String, mark: char, line: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::diff;
+    use super::{Expected, compare, diff};
+
+    #[test]
+    fn besides_masks_leaves_out_only_the_mask_lines() {
+        let actual = "\n::add-mask::v\nwrote 1\n::add-mask::w\n";
+        let mut report = String::new();
+        compare(
+            &mut report,
+            "stderr",
+            &Expected::ExactBesidesMasks("\nwrote 1\n".into()),
+            actual,
+        );
+        assert_eq!(report, "");
+        compare(
+            &mut report,
+            "stderr",
+            &Expected::ExactBesidesMasks("wrote 1\n".into()),
+            actual,
+        );
+        assert!(
+            report.contains("stderr besides its masks differs"),
+            "{report}"
+        );
+    }
 
     #[test]
     fn diff_marks_lines_only_one_side_has() {
