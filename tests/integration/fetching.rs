@@ -38,10 +38,15 @@ fn more_than_twenty_ids_with_duplicates_arns_and_missing_ones() {
         args.extend(["--secret-id".to_string(), s.clone()]);
     }
     args.extend(["--secret-id".to_string(), selectors[3].clone()]);
+    let names: Vec<&str> = expected.keys().map(String::as_str).collect();
     let out = Test::new()
         .args(args.iter().skip(1).cloned())
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(format!(
+            "aws-secrets-env: wrote 45 variables from 45 selectors to standard output (json): {}\n",
+            names.join(", ")
+        ))
+        .run();
     assert_eq!(out.json(), expected);
 
     // Missing ids among found ones: each missing one is named, nothing written.
@@ -49,20 +54,17 @@ fn more_than_twenty_ids_with_duplicates_arns_and_missing_ones() {
     let mut some: Vec<String> = selectors[..25].to_vec();
     some.insert(3, m1.clone());
     some.push(m2.clone());
-    let out = Test::new()
+    // (The run has its own name prefix: `t`'s names show in full.)
+    Test::new()
         .arg("--secret-id")
         .arg(some.join("\n"))
-        .run()
-        .failure();
-    let out = out
-        .stderr_has(&format!(
-            "secret `{m1}` not found (ResourceNotFoundException)"
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: secret `{m1}` not found (ResourceNotFoundException): check the name or ARN, the region (us-east-1) and the version stage or id\n\
+             aws-secrets-env: error: secret `{m2}` not found (ResourceNotFoundException): check the name or ARN, the region (us-east-1) and the version stage or id\n"
         ))
-        .stderr_has(&format!(
-            "secret `{m2}` not found (ResourceNotFoundException)"
-        ))
-        .no_file("app.env");
-    assert_eq!(out.stderr.matches("error:").count(), 2, "{}", out.stderr);
+        .expect_no_file("app.env")
+        .run();
 }
 
 #[test]
@@ -78,6 +80,11 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
     moto().create(&t.name("app/prod/plain"), "plain-value");
     moto().create(&t.name("app/production-other"), r#"{"OTHER":"no"}"#);
     moto().create(&t.name("app/prodX"), r#"{"NOPE":"no"}"#);
+    let plain_name = t.name("app/prod/plain").replace(['-', '/'], "_");
+    // The variables in the order of their secrets' names: `plain` sorts first.
+    let names: Vec<String> = std::iter::once(plain_name.clone())
+        .chain((0..127).map(|i| format!("P{i:03}")))
+        .collect();
     let out = Test::new()
         .args([
             "--secret-id",
@@ -87,13 +94,16 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
             "-o",
             "-",
         ])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(format!(
+            "aws-secrets-env: wrote 128 variables from 1 selector to standard output (json): {}\n",
+            names.join(", ")
+        ))
+        .run();
     let got = out.json();
     assert_eq!(got.len(), 128, "{got:?}");
     assert_eq!(got["P000"], "x000");
     assert_eq!(got["P126"], "x126");
-    let plain_name = t.name("app/prod/plain").replace(['-', '/'], "_");
     assert_eq!(got[&plain_name], "plain-value");
     assert!(!got.contains_key("OTHER") && !got.contains_key("NOPE"));
 
@@ -106,8 +116,12 @@ fn wildcard_follows_every_page_and_prefixes_with_an_alias() {
             "-o",
             "-",
         ])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: wrote 10 variables from 1 selector to standard output (json): \
+             W_P000, W_P001, W_P002, W_P003, W_P004, W_P005, W_P006, W_P007, W_P008, W_P009\n",
+        )
+        .run();
     let got = out.json();
     let keys: Vec<&str> = got.keys().map(String::as_str).collect();
     assert_eq!(
@@ -124,24 +138,25 @@ fn wildcard_with_no_match_fails_unless_optional() {
     let t = Test::new().secret("present", r#"{"A":"1"}"#);
     let nothing = format!("{}*", t.name("nothing/"));
     t.args(["--secret-id", &nothing])
-        .run()
-        .failure()
-        .stderr_has(&format!(
-            "selector `{nothing}` matched no secrets; end it with `?`"
-        ))
-        .no_file("app.env");
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: selector `[test]-nothing/*` matched no secrets; \
+             end it with `?` if finding nothing is fine\n",
+        )
+        .expect_no_file("app.env")
+        .run();
+    // A second test, with its own name prefix: the first one's shows in full.
     let t = Test::new().secret("present", r#"{"A":"1"}"#);
-    let out = t
-        .select("present")
+    t.select("present")
         .args(["--secret-id", &format!("{nothing}?")])
         .args(["--secret-id", "definitely-missing-secret-xyz?"])
-        .run()
-        .success()
-        .stderr_has(&format!(
-            "optional selector `{nothing}?` found nothing; skipped"
+        .stderr(format!(
+            "aws-secrets-env: optional selector `{nothing}?` found nothing; skipped\n\
+             aws-secrets-env: optional selector `definitely-missing-secret-xyz?` found nothing; skipped\n\
+             aws-secrets-env: wrote 1 variable from 3 selectors to [dir]/app.env (dotenv): A\n"
         ))
-        .stderr_has("optional selector `definitely-missing-secret-xyz?` found nothing; skipped");
-    assert_eq!(out.file("app.env"), "A='1'\n");
+        .expect_file("app.env", "A='1'\n")
+        .run();
 }
 
 #[test]
@@ -150,9 +165,14 @@ fn optional_does_not_hide_other_errors() {
     moto().create_binary(&t.name("bin"), &[1, 2, 3]);
     let bin = t.name("bin");
     t.args(["--secret-id", &format!("{bin}?")])
-        .run()
-        .failure()
-        .stderr_has(&format!("secret `{bin}` is stored as SecretBinary"));
+        .status(1)
+        .stderr(
+            "aws-secrets-env: error: secret `[test]-bin` is stored as SecretBinary: \
+             pass `--binary-base64` to write it as base64, or `--binary-dir DIR` to write it \
+             to a file of its own (a JSON key cannot be selected from it)\n",
+        )
+        .expect_no_file("app.env")
+        .run();
 }
 
 #[test]
@@ -172,11 +192,20 @@ fn ssm_path_recursive_over_several_pages_with_secure_strings() {
     moto().put_parameter(&t.parameter("/app/homolog/list"), "a,b,c", "StringList");
     expected.insert("list".into(), "a,b,c".into());
     moto().put_parameter(&t.parameter("/app/production/MSG"), "other env", "String");
+    // The variables in the order of their parameters' names (those of
+    // `expected`); the masks, with the blank line that opens them, go to
+    // stderr since stdout is the data, and are checked below.
+    let names: Vec<&str> = expected.keys().map(String::as_str).collect();
+    let summary = format!(
+        "\naws-secrets-env: wrote 24 variables from 1 selector to standard output (json): {}\n",
+        names.join(", ")
+    );
     let out = t
         .select("ssm:/app/homolog/")
         .args(["--format", "json", "-o", "-", "--mask", "always"])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr_besides_masks(summary)
+        .run();
     let body: String = out
         .stdout
         .lines()
@@ -215,8 +244,12 @@ fn ssm_single_parameters_versions_labels_and_aliases() {
         .arg("--secret-id")
         .arg(args.join("\n"))
         .args(["--format", "json", "-o", "-"])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: wrote 16 variables from 16 selectors to standard output (json): \
+             MSG, V1, STABLE, TOKEN_ALIAS, P00, P01, P02, P03, P04, P05, P06, P07, P08, P09, P10, P11\n",
+        )
+        .run();
     let got = out.json();
     assert_eq!(got["MSG"], "hello v2");
     assert_eq!(got["V1"], "hello v1");
@@ -232,27 +265,33 @@ fn ssm_missing_parameters_are_each_named_and_empty_paths_fail() {
     let there = t.parameter("/app/x/THERE");
     moto().put_parameter(&there, "yes", "String");
     let (gone1, gone2) = (t.parameter("/app/x/GONE1"), t.parameter("/app/x/GONE2"));
-    let out = Test::new()
+    // (Each run has its own name prefix: `t`'s names show in full.)
+    Test::new()
         .args([
             "--secret-id",
             &format!("ssm:{there}\nssm:{gone1}\nssm:{gone2}"),
         ])
-        .run()
-        .failure()
-        .stderr_has(&format!(
-            "parameter `{gone1}` not found (ParameterNotFound)"
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: parameter `{gone1}` not found (ParameterNotFound): check the name or path, \
+             the region (us-east-1) and the version or label; to load every parameter under the path, \
+             end it with `/` (`ssm:{gone1}/`)\n\
+             aws-secrets-env: error: parameter `{gone2}` not found (ParameterNotFound): check the name or path, \
+             the region (us-east-1) and the version or label; to load every parameter under the path, \
+             end it with `/` (`ssm:{gone2}/`)\n"
         ))
-        .stderr_has(&format!(
-            "parameter `{gone2}` not found (ParameterNotFound)"
-        ))
-        .no_file("app.env");
-    drop(out);
+        .expect_no_file("app.env")
+        .run();
     let empty = t.parameter("/nothing/here/");
     Test::new()
         .args(["--secret-id", &format!("ssm:{empty}")])
-        .run()
-        .failure()
-        .stderr_has(&format!("selector `ssm:{empty}` matched no parameters"));
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: selector `ssm:{empty}` matched no parameters; \
+             end it with `?` if finding nothing is fine\n"
+        ))
+        .expect_no_file("app.env")
+        .run();
     Test::new()
         .args([
             "--secret-id",
@@ -260,8 +299,11 @@ fn ssm_missing_parameters_are_each_named_and_empty_paths_fail() {
             "--secret-id",
             &format!("ssm:{there}"),
         ])
-        .run()
-        .success();
+        .stderr(format!(
+            "aws-secrets-env: optional selector `ssm:{empty}?` found nothing; skipped\n\
+             aws-secrets-env: wrote 1 variable from 2 selectors to [dir]/app.env (dotenv): THERE\n"
+        ))
+        .run();
 }
 
 #[test]
@@ -289,21 +331,27 @@ fn secrets_and_parameters_in_one_run_and_their_collisions() {
             "always",
         ])
         .args(["--output", "app.env"])
-        .run()
-        .success();
-    assert_eq!(
-        out.file("app.env"),
-        "DB_PASSWORD='from-secrets-manager'\nMSG='from parameter store'\n"
-    );
+        // stdout: the masks, checked below.
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: wrote 2 variables from 2 selectors to [dir]/app.env (dotenv): DB_PASSWORD, MSG\n",
+        )
+        .expect_file(
+            "app.env",
+            "DB_PASSWORD='from-secrets-manager'\nMSG='from parameter store'\n",
+        )
+        .run();
     let plain = ["from parameter store", "from-secrets-manager"];
     assert_eq!(out.masks_of(&plain), plain);
     let path = t.parameter("/app/homolog/");
     Test::new()
         .args(["--secret-id", &cfg, "--secret-id", &format!("ssm:{path}")])
-        .run()
-        .failure()
-        .stderr_has(&format!(
-            "variable `DB_PASSWORD` would come from both secret `{cfg}` key `DB_PASSWORD` and parameter `{}`",
+        .status(1)
+        .stderr(format!(
+            "aws-secrets-env: error: variable `DB_PASSWORD` would come from both secret `{cfg}` key `DB_PASSWORD` \
+             and parameter `{}`; rename one with an alias (`ALIAS,ID`)\n",
             t.parameter("/app/homolog/DB_PASSWORD")
-        ));
+        ))
+        .expect_no_file("app.env")
+        .run();
 }
