@@ -4,6 +4,7 @@
 //! With `--watch` (Linux) the command runs as a child of a supervisor that
 //! restarts it when a value changes (`exec/supervise.rs`).
 
+mod child;
 mod limits;
 #[cfg(target_os = "linux")]
 mod signals;
@@ -12,17 +13,11 @@ mod supervise;
 #[cfg(target_os = "linux")]
 mod watch;
 
-use super::plural;
 use crate::cli::ExecArgs;
-use crate::error::{Error, sanitize};
-use crate::flatten::Variable;
+use crate::error::Error;
 use crate::load::load;
+use child::{announce, command, environment, program};
 use std::process::{Command, ExitCode};
-
-/// The exit status of `exec --watch --on-change exit` after a change:
-/// `EX_TEMPFAIL` of sysexits.h, "try again", so the orchestrator restarts.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub(crate) const CHANGED_EXIT: i32 = 75;
 
 /// Loads, then execs: on Unix returns only on failure; on Windows, and with
 /// `--watch`, returns the status to exit with.
@@ -48,54 +43,6 @@ pub(crate) fn run(args: &ExecArgs) -> Result<ExitCode, Error> {
     replace_process(command, shown)
 }
 
-/// The variables the command gets: every loaded one, less those that
-/// `--keep-existing` leaves as the environment has them.
-fn environment(keep_existing: bool, variables: Vec<Variable>) -> Vec<Variable> {
-    variables
-        .into_iter()
-        .filter(|v| !(keep_existing && std::env::var_os(&v.name).is_some()))
-        .collect()
-}
-
-/// COMMAND with `variables` in its environment.
-fn command(args: &ExecArgs, variables: &[Variable]) -> Command {
-    let (program, rest) = args.command.split_first().expect("clap requires a command");
-    let mut command = Command::new(program);
-    command.args(rest);
-    // The selectors and --watch are configuration of this step, not of the
-    // program.
-    for name in limits::REMOVED {
-        command.env_remove(name);
-    }
-    for v in variables {
-        command.env(&v.name, v.value.expose());
-    }
-    command
-}
-
-/// The program's name, safe to print.
-fn program(args: &ExecArgs) -> String {
-    sanitize(&args.command[0].to_string_lossy())
-}
-
-/// Prints the start line; returns the program's printable name.
-fn announce(args: &ExecArgs, set: usize, selectors: usize, note: &str) -> String {
-    let shown = program(args);
-    eprintln!(
-        "aws-secrets-env: loaded {} from {}; starting `{shown}`{note}",
-        plural(set, "variable"),
-        plural(selectors, "selector"),
-    );
-    shown
-}
-
-/// A status for the process to exit with: the command's own when it fits
-/// an exit status (0–255), else a plain failure.
-#[cfg_attr(all(unix, not(target_os = "linux")), allow(dead_code))]
-fn exit_code(code: i32) -> ExitCode {
-    u8::try_from(code).map_or(ExitCode::FAILURE, ExitCode::from)
-}
-
 #[cfg(unix)]
 fn replace_process(mut command: Command, program: String) -> Result<ExitCode, Error> {
     use std::os::unix::process::CommandExt;
@@ -111,7 +58,7 @@ fn replace_process(mut command: Command, program: String) -> Result<ExitCode, Er
     let status = command
         .status()
         .map_err(|source| Error::Exec { program, source })?;
-    Ok(exit_code(status.code().unwrap_or(1)))
+    Ok(child::exit_code(status.code().unwrap_or(1)))
 }
 
 #[cfg(test)]

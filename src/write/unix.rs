@@ -1,190 +1,27 @@
-//! The Unix write path: what `prepare` staged for a path and how
-//! `Staged::commit` makes it visible, and the system-call helpers its
-//! submodules share. What the path names is decided in `target`; streams,
-//! FIFOs and devices are written in `stream`; a regular file's new content is
-//! staged and linked in by `stage`.
+//! The Unix write path: `prepare` stages the write for a path and
+//! `Staged::commit` makes it visible. What the path names is decided in
+//! `target`; streams, FIFOs and devices are written in `stream`; a regular
+//! file's new content is staged and linked in by `stage`; what was staged is
+//! `staged`, and the system-call helpers they share are `sys`.
 
 mod read;
 mod stage;
+mod staged;
 mod stream;
+mod sys;
 mod target;
 
 pub(super) use read::read;
+pub(super) use staged::Staged;
 pub(super) use stream::{same_file_as_fd, same_regular_file};
 
-use super::{Access, Options};
-use std::ffi::{CString, OsStr};
+use super::options::{Access, Options};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::os::fd::AsRawFd;
+use std::path::Path;
 use std::time::Instant;
-use zeroize::Zeroizing;
-
-/// What `prepare` staged.
-pub(super) enum Staged {
-    /// A stream, FIFO or character device, open for writing.
-    Stream {
-        fd: OwnedFd,
-        bytes: Zeroizing<Vec<u8>>,
-        deadline: Instant,
-    },
-    /// A new file with the content, fsynced, to be linked in as `name`.
-    File {
-        // Dropped first: a named temp file is removed while `dir` is open.
-        temp: stage::Temp,
-        dir: Dir,
-        name: CString,
-        /// Kept for the fallbacks at commit time (no linkat, in place).
-        bytes: Zeroizing<Vec<u8>>,
-        mode: u32,
-        in_place: bool,
-    },
-    /// The existing file is to be overwritten in place (opted in).
-    InPlace {
-        dir: Dir,
-        name: CString,
-        bytes: Zeroizing<Vec<u8>>,
-    },
-}
-
-/// An open directory and how to show it.
-pub(super) struct Dir {
-    fd: OwnedFd,
-    shown: PathBuf,
-}
-
-fn errno() -> io::Error {
-    io::Error::last_os_error()
-}
-
-fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
-    if r < 0 { Err(errno()) } else { Ok(r) }
-}
-
-/// Retries on EINTR.
-fn cvt_retry(mut f: impl FnMut() -> libc::c_int) -> io::Result<libc::c_int> {
-    loop {
-        match cvt(f()) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
-fn c_string(s: &OsStr) -> io::Result<CString> {
-    CString::new(s.as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "the path contains a NUL byte"))
-}
-
-fn refuse(kind: io::ErrorKind, text: String) -> io::Error {
-    io::Error::new(kind, text)
-}
-
-fn owned(fd: libc::c_int) -> OwnedFd {
-    // SAFETY: fd was just returned by a successful open/dup and is owned by nobody else.
-    unsafe { OwnedFd::from_raw_fd(fd) }
-}
-
-fn fstat(fd: RawFd) -> io::Result<libc::stat> {
-    // SAFETY: zeroed is a valid `stat`; fstat fills it.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fd is open; st is a valid out pointer.
-    cvt(unsafe { libc::fstat(fd, &raw mut st) })?;
-    Ok(st)
-}
-
-fn file_type(mode: libc::mode_t) -> libc::mode_t {
-    mode & libc::S_IFMT
-}
-
-/// The OS's text for an error, without "(os error N)".
-fn reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
-}
-
-fn write_all(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
-    let mut done = 0;
-    while done < bytes.len() {
-        let rest = &bytes[done..];
-        // SAFETY: rest is valid for its length.
-        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
-        if n < 0 {
-            let e = errno();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        done += n as usize;
-    }
-    Ok(())
-}
-
-/// What `path` names once the checks every access shares are passed.
-pub(super) enum Found {
-    /// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`: that descriptor.
-    Stream(RawFd),
-    /// `name` in the open `dir`, of type `kind` (`None`: nothing there yet);
-    /// never a symlink: one is refused or followed.
-    Entry {
-        dir: Dir,
-        name: CString,
-        kind: Option<libc::mode_t>,
-    },
-}
-
-/// Checks what `path` names: its directory opened once, a symlink as the last
-/// component refused or (if allowed) followed at `depth + 1`, and what a
-/// file would be created, replaced or read in confined to `options.within`.
-pub(super) fn find(
-    path: &Path,
-    options: &Options,
-    access: Access,
-    depth: u32,
-) -> io::Result<Found> {
-    if let Some(n) = stream::stream_fd(path) {
-        return Ok(Found::Stream(n));
-    }
-    let (dir_path, name) = target::split(path)?;
-    let dir = target::open_dir(dir_path)?;
-    let cname = c_string(name)?;
-    let kind = target::kind_at(&dir, &cname)?;
-    if kind.is_none() && depth > 0 {
-        return Err(refuse(
-            io::ErrorKind::NotFound,
-            "it is a symlink whose target does not exist".into(),
-        ));
-    }
-    // Where a file would be created, replaced or read, and where a link
-    // leads (checked again at its target): inside `within`.
-    if !options.within.is_empty() && matches!(kind, None | Some(libc::S_IFREG | libc::S_IFLNK)) {
-        target::confine(&dir, &options.within, access)?;
-    }
-    if kind == Some(libc::S_IFLNK) {
-        let next = target::follow(
-            &dir,
-            &cname,
-            dir_path,
-            options.follow_symlinks,
-            access,
-            depth,
-        )?;
-        return find(&next, options, access, depth + 1);
-    }
-    Ok(Found::Entry {
-        dir,
-        name: cname,
-        kind,
-    })
-}
+use sys::refuse;
+use target::{Found, find};
 
 /// Checks what `path` names and stages the write: a stream, FIFO or
 /// character device is opened, a regular file (or none yet) gets its new
@@ -270,6 +107,6 @@ impl Staged {
 #[cfg(test)]
 pub(super) fn in_place_for_test(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = target::open_dir(path.parent().unwrap())?;
-    let name = c_string(path.file_name().unwrap())?;
+    let name = sys::c_string(path.file_name().unwrap())?;
     stage::in_place(&dir, &name, bytes)
 }

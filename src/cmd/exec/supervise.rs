@@ -11,9 +11,9 @@
 //! as it would without it: under `nohup` SIGHUP stays ignored, and a signal
 //! inherited ignored is forwarded but does not end the watch.
 
+use super::child::{CHANGED_EXIT, announce, command, environment, exit_code};
 use super::signals::{self, Blocked, Received};
 use super::watch::Watcher;
-use super::{CHANGED_EXIT, announce, command, environment, exit_code};
 use crate::cli::ExecArgs;
 use crate::cli::OnChange;
 use crate::error::{Error, sanitize};
@@ -58,7 +58,7 @@ pub(in crate::cmd) fn run(args: &ExecArgs, config: Config) -> Result<ExitCode, E
     let blocked = Blocked::block().map_err(Error::Runtime)?;
     signals::become_subreaper();
     let interval = args.watch.expect("--watch was given");
-    let program = super::program(args);
+    let program = super::child::program(args);
     let selectors = config.selectors.len();
     let mut watcher = Watcher::new(config, interval, args.keep_existing, program.clone())?;
     watcher.arguments.clone_from(&args.command);

@@ -181,7 +181,7 @@ impl Watcher {
             }
         };
         self.baseline = Some(versions);
-        let variables = super::environment(self.keep_existing, variables);
+        let variables = super::child::environment(self.keep_existing, variables);
         let changed = changed(&self.running, &variables);
         if changed == 0 {
             return None;

@@ -4,9 +4,9 @@
 //! opened without following a link and without blocking, and read up to
 //! [`CAP`] bytes.
 
-use super::target::kind_name;
-use super::{Access, Found, cvt_retry, file_type, find, fstat, owned, refuse};
-use crate::write::Options;
+use super::sys::{cvt_retry, file_type, fstat, owned, refuse};
+use super::target::{Found, find, kind_name};
+use crate::write::options::{Access, Options};
 use std::fs::File;
 use std::io::{self, Read as _};
 use std::os::fd::AsRawFd;

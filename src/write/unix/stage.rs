@@ -3,47 +3,15 @@
 //! SIGINT/SIGTERM/SIGHUP (see `cleanup`); then the rename over the target, or
 //! the opted-in overwrite in place.
 
-use super::{
-    Dir, Staged, c_string, cvt, cvt_retry, file_type, fstat, owned, reason, refuse, write_all,
+use super::staged::{Named, Staged, Temp};
+use super::sys::{
+    Dir, c_string, cvt, cvt_retry, file_type, fstat, owned, reason, refuse, write_all,
 };
 use crate::write::cleanup;
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use zeroize::Zeroizing;
-
-/// The staged new file.
-pub(in crate::write) enum Temp {
-    /// `O_TMPFILE`: no name until linked in.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    Anonymous(OwnedFd),
-    /// A named temp file, removed on drop and on SIGINT/SIGTERM/SIGHUP.
-    Named(Named),
-}
-
-pub(in crate::write) struct Named {
-    fd: OwnedFd,
-    dirfd: RawFd,
-    name: CString,
-    guard: Option<cleanup::Registration>,
-}
-
-impl Drop for Named {
-    fn drop(&mut self) {
-        if self.guard.is_some() {
-            // SAFETY: dirfd is open (the Dir outlives the Temp it stages) and name is a C string.
-            unsafe { libc::unlinkat(self.dirfd, self.name.as_ptr(), 0) };
-        }
-        self.guard = None;
-    }
-}
-
-impl Named {
-    /// After a successful rename: the name is gone, nothing to remove.
-    fn disarm(&mut self) {
-        self.guard = None;
-    }
-}
 
 /// `mode` (`--mode`, 0600 by default) whatever the umask, set while the
 /// file is still empty (created 0600 or narrower), then the content, and

@@ -3,7 +3,8 @@
 //! `/proc/self/fd/N` name an open descriptor; a FIFO or device is opened
 //! without blocking; and the bytes are written with a deadline.
 
-use super::{Dir, Staged, cvt, cvt_retry, errno, file_type, fstat, owned, refuse};
+use super::staged::Staged;
+use super::sys::{Dir, cvt, cvt_retry, errno, file_type, fstat, owned, refuse};
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};

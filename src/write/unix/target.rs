@@ -3,14 +3,15 @@
 //! component, symlinks (refused or followed), the `within` confinement, and
 //! the refusal of directories, block devices and sockets.
 
-use super::stream::special;
-use super::{
-    Access, Dir, Staged, c_string, cvt, cvt_retry, errno, file_type, owned, reason, refuse,
+use super::staged::Staged;
+use super::stream::{special, stream_fd};
+use super::sys::{Dir, c_string, cvt, cvt_retry, errno, file_type, owned, reason, refuse};
+use crate::write::options::{
+    Access, MAX_LINKS, Options, inside, missing_directory, outside, symlink_refused, too_many_links,
 };
-use crate::write::missing_directory;
-use std::ffi::{CStr, OsStr};
+use std::ffi::{CStr, CString, OsStr};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -108,10 +109,10 @@ fn real_path(dir: &Dir) -> io::Result<PathBuf> {
 
 pub(super) fn confine(dir: &Dir, within: &[PathBuf], access: Access) -> io::Result<()> {
     let real = real_path(dir)?;
-    if crate::write::inside(&real, within) {
+    if inside(&real, within) {
         return Ok(());
     }
-    Err(crate::write::outside(&real, within, access))
+    Err(outside(&real, within, access))
 }
 
 fn read_link(dir: &Dir, name: &CStr) -> io::Result<PathBuf> {
@@ -144,10 +145,10 @@ pub(super) fn follow(
 ) -> io::Result<PathBuf> {
     let target = read_link(dir, name)?;
     if !follow_symlinks {
-        return Err(crate::write::symlink_refused(&target, access));
+        return Err(symlink_refused(&target, access));
     }
-    if depth >= crate::write::MAX_LINKS {
-        return Err(crate::write::too_many_links());
+    if depth >= MAX_LINKS {
+        return Err(too_many_links());
     }
     Ok(if target.is_absolute() {
         target
@@ -199,4 +200,62 @@ pub(super) fn kind_name(kind: libc::mode_t) -> &'static str {
         libc::S_IFLNK => "a symlink",
         _ => "not a regular file",
     }
+}
+
+/// What `path` names once the checks every access shares are passed.
+pub(super) enum Found {
+    /// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`: that descriptor.
+    Stream(RawFd),
+    /// `name` in the open `dir`, of type `kind` (`None`: nothing there yet);
+    /// never a symlink: one is refused or followed.
+    Entry {
+        dir: Dir,
+        name: CString,
+        kind: Option<libc::mode_t>,
+    },
+}
+
+/// Checks what `path` names: its directory opened once, a symlink as the last
+/// component refused or (if allowed) followed at `depth + 1`, and what a
+/// file would be created, replaced or read in confined to `options.within`.
+pub(super) fn find(
+    path: &Path,
+    options: &Options,
+    access: Access,
+    depth: u32,
+) -> io::Result<Found> {
+    if let Some(n) = stream_fd(path) {
+        return Ok(Found::Stream(n));
+    }
+    let (dir_path, name) = split(path)?;
+    let dir = open_dir(dir_path)?;
+    let cname = c_string(name)?;
+    let kind = kind_at(&dir, &cname)?;
+    if kind.is_none() && depth > 0 {
+        return Err(refuse(
+            io::ErrorKind::NotFound,
+            "it is a symlink whose target does not exist".into(),
+        ));
+    }
+    // Where a file would be created, replaced or read, and where a link
+    // leads (checked again at its target): inside `within`.
+    if !options.within.is_empty() && matches!(kind, None | Some(libc::S_IFREG | libc::S_IFLNK)) {
+        confine(&dir, &options.within, access)?;
+    }
+    if kind == Some(libc::S_IFLNK) {
+        let next = follow(
+            &dir,
+            &cname,
+            dir_path,
+            options.follow_symlinks,
+            access,
+            depth,
+        )?;
+        return find(&next, options, access, depth + 1);
+    }
+    Ok(Found::Entry {
+        dir,
+        name: cname,
+        kind,
+    })
 }
