@@ -581,6 +581,15 @@ pub(crate) fn assert_no_leak(values: &[String], printed: &[&str]) {
     }
 }
 
+/// The operating system's own words for error number `code`, as the binary
+/// prints an I/O error: `Connection refused (os error 111)` on Linux, the
+/// same words with 61 on macOS. A test states a whole message that holds
+/// one as `format!("…: {}", os_error(libc::ECONNREFUSED))`: exact on every
+/// Unix, with no pattern.
+pub(crate) fn os_error(code: i32) -> String {
+    std::io::Error::from_raw_os_error(code).to_string()
+}
+
 /// Reads an env file back with a real shell: `set -a; . ./FILE`, then dumps
 /// the named variables NUL-separated.
 pub(crate) fn read_with_shell(
