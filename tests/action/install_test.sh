@@ -32,19 +32,8 @@ repo=$(cd -- "$here/../.." && pwd -P)
 install_sh=$repo/dist/install.sh
 update_manifest=$repo/dist/update-manifest.sh
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    printf 'ok   - %s\n' "$1"
-}
-not_ok() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-    if [[ -n ${2:-} && -f $2 ]]; then
-        sed 's/^/       | /' "$2"
-    fi
-}
+# shellcheck source=tests/action/lib.sh
+. "$here/lib.sh"
 check() {
     # check NAME LOGFILE COMMAND...
     local name=$1 logfile=$2
@@ -371,6 +360,4 @@ check "planted TAR_OPTIONS: tar ignores it, the install works" "$tmp/tar_options
 check "dist/manifest.json is valid JSON with version and 5 assets" /dev/null \
     python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["version"] and len(m["assets"])==5 and isinstance(m["unreleased"], bool)' "$repo/dist/manifest.json"
 
-echo
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish_tests

@@ -1,5 +1,55 @@
 #!/usr/bin/env bash
-# Shared by the action's test scripts (sourced, never run).
+# Shared by the action's test scripts and tests/release/ (sourced, never
+# run): the pass/fail counters, a free port, a moto server, the binary to
+# test, and act without a network.
+
+passed=0
+failed=0
+# ok NAME / not_ok NAME [LOG]: count a check and print its line (with LOG's
+# lines under a failure, when given).
+ok() {
+    passed=$((passed + 1))
+    printf 'ok   - %s\n' "$1"
+}
+not_ok() {
+    failed=$((failed + 1))
+    printf 'FAIL - %s\n' "$1"
+    if [[ -n ${2:-} && -f $2 ]]; then
+        sed 's/^/       | /' "$2"
+    fi
+}
+# finish_tests: the last line, "N passed, M failed"; false if any failed.
+finish_tests() {
+    echo
+    echo "$passed passed, $failed failed"
+    ((failed == 0))
+}
+
+# free_port PYTHON: a TCP port free on 127.0.0.1 now.
+free_port() {
+    "$1" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_moto_server MOTO_SERVER PYTHON LOG: starts moto on a free port,
+# waits until it answers, and sets $endpoint and $moto_pid (the caller
+# stops it); on failure prints LOG and exits 1.
+# shellcheck disable=SC2034 # endpoint and moto_pid are the caller's
+start_moto_server() {
+    local moto=$1 python=$2 log=$3 port
+    port=$(free_port "$python")
+    "$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    moto_pid=$!
+    endpoint=http://127.0.0.1:$port
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
+        sleep 0.1
+    done
+    curl -fsS -o /dev/null "$endpoint/moto-api/" || {
+        cat "$log" >&2
+        echo "moto did not start" >&2
+        exit 1
+    }
+}
 
 # debug_binary REPO WHO: prints the binary to test, E2E_BINARY or REPO's
 # debug build, building the latter with `cargo build --locked` if missing.

@@ -106,7 +106,7 @@ PY
 # moto over HTTPS with a certificate the test CA signs (start_mirror makes it).
 mkdir -p "$tmp/www"
 start_mirror "$tmp/www"
-tls_port=$(free_port)
+tls_port=$(free_port "$python")
 "${python%/python}/moto_server" -H 127.0.0.1 -p "$tls_port" \
     --ssl-cert "$tmp/ca/server.pem" --ssl-key "$tmp/ca/server.key" >"$tmp/moto-tls.log" 2>&1 &
 _release_pids+=($!)

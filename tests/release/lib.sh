@@ -14,26 +14,15 @@
 # $tmp/ca/ca.pem the CA that signed its certificate, $tmp/mirror.log the
 # paths it served.
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    printf 'ok   - %s\n' "$1"
-}
-not_ok() {
-    failed=$((failed + 1))
-    printf 'FAIL - %s\n' "$1"
-}
+# The counters (ok, not_ok, finish_tests), free_port and start_moto_server
+# are tests/action/lib.sh's.
+# shellcheck source=tests/action/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/../action/lib.sh"
 # check NAME COMMAND...: ok or not_ok by the command's exit code.
 check() {
     local name=$1
     shift
     if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-finish_tests() {
-    echo
-    echo "$passed passed, $failed failed"
-    ((failed == 0))
 }
 
 _release_pids=()
@@ -71,25 +60,9 @@ release_setup() {
     trap _release_cleanup EXIT
 }
 
-free_port() {
-    "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 start_moto() {
-    local port
-    port=$(free_port)
-    "${python%/python}/moto_server" -H 127.0.0.1 -p "$port" >"$tmp/moto.log" 2>&1 &
-    _release_pids+=($!)
-    endpoint=http://127.0.0.1:$port
-    for _ in $(seq 1 100); do
-        curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
-        sleep 0.1
-    done
-    curl -fsS -o /dev/null "$endpoint/moto-api/" || {
-        cat "$tmp/moto.log" >&2
-        echo "moto did not start" >&2
-        exit 1
-    }
+    start_moto_server "${python%/python}/moto_server" "$python" "$tmp/moto.log"
+    _release_pids+=("$moto_pid")
     mkdir -p "$tmp/expected"
     # Values with quotes, $, a backtick, %, # and spaces: what a naive tool
     # mangles (each readable back by every default dotenv reader). Each expected value goes to its own file, never to the log.
