@@ -1,6 +1,6 @@
 //! A run of the binary in the background, for `exec --watch`: started in
-//! a process group of its own (dropping it ends the run and everything it
-//! started), its stdout and stderr in `stdout.log` and `stderr.log` of the
+//! a process group of its own (dropping it ends the run, the app it started
+//! in a group of its own, and everything they started), its stdout and stderr in `stdout.log` and `stderr.log` of the
 //! test's directory, waited on with a deadline, signalled with `kill`.
 
 use super::Test;
@@ -102,11 +102,65 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        // The whole group: the supervisor, its command and their children.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
+        // The supervisor's group, then the group of each command it started:
+        // the app leads a process group of its own (as under tini `-g`), so
+        // killing the supervisor's group alone would leave it running, and
+        // a test that failed would leave its app looping for ever.
+        let supervisor = self.child.id();
+        let apps = children(supervisor);
+        for group in std::iter::once(supervisor).chain(apps) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // `pid (comm) state ppid …`: the fields after the last `)`.
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit(") ")
+                    .next()
+                    .and_then(|rest| rest.split(' ').nth(1))
+                    == Some(pid.to_string().as_str())
+            })
+        })
+        .collect()
+}
+
+/// Whether process `pid` is still running (a zombie is not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !matches!(stat.rsplit(") ").next(), Some(s) if s.starts_with('Z')))
+}
+
+#[test]
+fn dropping_a_run_ends_the_app_that_leads_a_process_group_of_its_own() {
+    let t = Test::exec().secret("s", r#"{"A":"a-value-1"}"#);
+    let id = t.name("s");
+    let t = t.args(["--secret-id", &id, "--watch", "60", "--", "sh", "-c"]);
+    let t = t.args(["echo $$ > app.pid.tmp; mv app.pid.tmp app.pid; while :; do sleep 0.05; done"]);
+    let run = Running::start(t);
+    run.until(10, "the app's pid", |r| !r.file("app.pid").is_empty());
+    let app: u32 = run.file("app.pid").trim().parse().unwrap();
+    assert!(alive(app), "the app runs");
+    drop(run);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(app) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(app), "the app {app} outlived the test");
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &app.to_string()])
+        .status();
 }
