@@ -4,7 +4,7 @@
 use crate::error::Error;
 use crate::names::{NameTransformation, env_name};
 pub use crate::secret::Variable;
-use crate::secret::{Item, Secret, SecretBytes};
+use crate::secret::{self, Item, Secret, SecretBytes};
 use crate::select::{Selector, Source};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -58,19 +58,21 @@ pub fn variables(
         }
         let binary_text = binary.as_ref().and_then(SecretBytes::text);
         // A SecretBinary kept in a file of its own: the variable holds the path.
-        let (value, payload) = match (binary, &opts.binary) {
+        let value = match (binary, &opts.binary) {
             (Some(bytes), BinaryMode::Dir(dir)) => {
                 let path = dir.join(&name);
                 let path = std::path::absolute(&path).unwrap_or(path);
-                (Secret::new(path.to_string_lossy()), Some(bytes))
+                secret::Value::File {
+                    path: Secret::new(path.to_string_lossy()),
+                    bytes,
+                }
             }
-            _ => (value, None),
+            _ => secret::Value::Text(value),
         };
         out.push(Variable {
             name,
             value,
             source,
-            payload,
             binary_text,
         });
         Ok(())

@@ -102,8 +102,7 @@ fn pipeline(
         // SecretBinary that is text is masked as that text too.
         let values = variables
             .iter()
-            .filter(|v| v.payload.is_none())
-            .map(|v| &v.value)
+            .filter_map(|v| v.value.text())
             .chain(variables.iter().filter_map(|v| v.binary_text.as_ref()));
         let lines: Vec<String> = mask::bounded_mask_lines(values, deadline)
             .map_err(|over| match over {

@@ -1,7 +1,8 @@
 //! The secret value types: their `Debug` and `Display` print `***`, so a value
 //! can only reach output through an explicit `expose()`, and their buffers are
 //! zeroed when dropped. Also the two records values travel in: an [`Item`] as
-//! AWS returned it, a [`Variable`] as it will be written.
+//! AWS returned it, a [`Variable`] as it will be written, whose [`Value`] is a
+//! text or a file of its own.
 
 use std::fmt;
 use zeroize::Zeroize;
@@ -112,19 +113,53 @@ pub struct Item {
     pub binary: Option<SecretBytes>,
 }
 
+/// What a variable holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A text value: the `SecretString`, the parameter, a JSON key's value,
+    /// or a `SecretBinary` as base64.
+    Text(Secret),
+    /// With `--binary-dir`: a `SecretBinary` written to a file of its own;
+    /// the variable holds the file's (absolute) path, which is not a secret.
+    File {
+        /// The path, as the variable holds it.
+        path: Secret,
+        /// The bytes to write there.
+        bytes: SecretBytes,
+    },
+}
+
+impl Value {
+    /// What the variable is set to: the text, or the file's path. Call only
+    /// where the value is meant to go (see [`Secret::expose`]).
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        match self {
+            Value::Text(text) => text.expose(),
+            Value::File { path, .. } => path.expose(),
+        }
+    }
+
+    /// The text, which the masks cover; `None` for a file's path.
+    #[must_use]
+    pub fn text(&self) -> Option<&Secret> {
+        match self {
+            Value::Text(text) => Some(text),
+            Value::File { .. } => None,
+        }
+    }
+}
+
 /// One variable to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variable {
     pub name: String,
-    pub value: Secret,
+    pub value: Value,
     /// Where it came from, for messages and the job summary: the secret id and,
     /// for a JSON secret, the key path. Never the value.
     pub source: String,
-    /// With `--binary-dir`: the `SecretBinary` to write to the file whose path
-    /// is `value`.
-    pub payload: Option<SecretBytes>,
     /// For a `SecretBinary` that is UTF-8 text: that text, which the masks
-    /// cover besides `value` (the base64, or the file's path).
+    /// cover besides the value (the base64; a file's path is not masked).
     pub binary_text: Option<Secret>,
 }
 
@@ -134,9 +169,8 @@ impl Variable {
     pub fn new(name: impl Into<String>, value: Secret, source: impl Into<String>) -> Self {
         Variable {
             name: name.into(),
-            value,
+            value: Value::Text(value),
             source: source.into(),
-            payload: None,
             binary_text: None,
         }
     }
@@ -152,6 +186,26 @@ mod tests {
         assert_eq!(format!("{s} {s:?} {:?}", vec![s.clone()]), "*** *** [***]");
         assert_eq!(s.expose(), "hunter2");
         assert_eq!(format!("{:?}", SecretBytes::new(*b"x")), "***");
+    }
+
+    /// A `--binary-dir` value is set to its file's path, which is not masked;
+    /// a text value is both what is set and what is masked.
+    #[test]
+    fn a_file_value_is_set_to_its_path_and_has_no_text_to_mask() {
+        let file = Value::File {
+            path: Secret::new("/run/bin/KEY"),
+            bytes: SecretBytes::new(*b"\x00\x01"),
+        };
+        assert_eq!((file.expose(), file.text()), ("/run/bin/KEY", None));
+        let text = Variable::new("K", Secret::new("v"), "secret `s`").value;
+        assert_eq!((text.expose(), text.text()), ("v", Some(&Secret::new("v"))));
+        assert_ne!(
+            file,
+            Value::File {
+                path: Secret::new("/run/bin/KEY"),
+                bytes: SecretBytes::new(*b"\x00\x02"),
+            }
+        );
     }
 
     #[test]

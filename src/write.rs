@@ -29,6 +29,7 @@
 //! caller with several side effects can prepare them all, then commit.
 
 use crate::error::Error;
+use crate::secret::Value;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -253,10 +254,11 @@ pub(crate) fn prepare_payloads(
 ) -> Result<Vec<Prepared>, Error> {
     variables
         .iter()
-        .filter_map(|v| {
-            v.payload
-                .as_ref()
-                .map(|bytes| prepare(Path::new(v.value.expose()), bytes.expose(), options))
+        .filter_map(|v| match &v.value {
+            Value::File { path, bytes } => {
+                Some(prepare(Path::new(path.expose()), bytes.expose(), options))
+            }
+            Value::Text(_) => None,
         })
         .collect()
 }

@@ -216,11 +216,7 @@ impl Watcher {
 
 /// How many names were added, removed or given another value (or file).
 fn changed(old: &[Variable], new: &[Variable]) -> usize {
-    let same = |a: &Variable, b: &Variable| {
-        a.value.expose() == b.value.expose()
-            && a.payload.as_ref().map(crate::secret::SecretBytes::expose)
-                == b.payload.as_ref().map(crate::secret::SecretBytes::expose)
-    };
+    let same = |a: &Variable, b: &Variable| a.value == b.value;
     let differ = |from: &[Variable], to: &[Variable]| {
         from.iter()
             .filter(|a| !to.iter().any(|b| a.name == b.name && same(a, b)))
