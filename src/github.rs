@@ -30,6 +30,22 @@ pub(crate) fn delimiter() -> String {
     format!("ghadelimiter_{:016x}{:016x}", half(), half())
 }
 
+/// The runner's file-command heredoc, for `$GITHUB_ENV` and `$GITHUB_OUTPUT`
+/// alike: `NAME<<DELIM`, the value, `DELIM` (no final line break). The
+/// delimiter is a fresh [`delimiter`], drawn again while the value contains
+/// it, so no value can end the heredoc early.
+pub(crate) fn heredoc(name: &str, value: &str) -> String {
+    heredoc_with(name, value, delimiter)
+}
+
+fn heredoc_with(name: &str, value: &str, mut draw: impl FnMut() -> String) -> String {
+    let mut delim = draw();
+    while value.contains(&delim) {
+        delim = draw();
+    }
+    format!("{name}<<{delim}\n{value}\n{delim}")
+}
+
 /// Where workflow commands go: [`STDOUT`], [`STDERR`] or [`NOWHERE`].
 static ROUTE: AtomicU8 = AtomicU8::new(STDOUT);
 const STDOUT: u8 = 0;
@@ -273,21 +289,12 @@ impl Append {
     }
 }
 
-/// A `NAME<<DELIM` entry for `GITHUB_OUTPUT` (safe for any text but the delimiter).
-fn heredoc(name: &str, value: &str) -> String {
-    let mut delim = delimiter();
-    while value.contains(&delim) {
-        delim = delimiter();
-    }
-    format!("{name}<<{delim}\n{value}\n{delim}\n")
-}
-
 /// Step outputs: `path` (absolute, empty for stdout), `keys` (comma-separated
 /// names) and `count`. Names only — never values.
 pub(crate) fn outputs(path: Option<&Path>, variables: &[Variable]) -> String {
     let keys: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
     let path = path.map(|p| p.display().to_string()).unwrap_or_default();
-    heredoc("path", &path) + &format!("keys={}\ncount={}\n", keys.join(","), keys.len())
+    heredoc("path", &path) + &format!("\nkeys={}\ncount={}\n", keys.join(","), keys.len())
 }
 
 /// Outside text (ids, JSON keys) as literal Markdown: every character that
@@ -348,5 +355,19 @@ mod tests {
             "{line}"
         );
         assert!(!line.contains('\n'));
+    }
+
+    /// The rule of every `$GITHUB_ENV`/`$GITHUB_OUTPUT` heredoc: a delimiter
+    /// the value contains is drawn again, so the value cannot end it early.
+    #[test]
+    fn a_heredoc_never_uses_a_delimiter_its_value_contains() {
+        let mut drawn = ["EOF", "EOF2", "D3"].into_iter().map(String::from);
+        let text = heredoc_with("K", "a\nEOF\nb=EOF2", || drawn.next().unwrap());
+        assert_eq!(text, "K<<D3\na\nEOF\nb=EOF2\nD3");
+        let mut drawn = ["D1", "D2"].into_iter().map(String::from);
+        assert_eq!(
+            heredoc_with("K", "v", || drawn.next().unwrap()),
+            "K<<D1\nv\nD1"
+        );
     }
 }

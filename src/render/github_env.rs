@@ -3,7 +3,7 @@
 //! random delimiter, and names that would change how later steps run refused.
 
 use super::format::{NUL, Refusal};
-use crate::github::delimiter;
+use crate::github::heredoc;
 
 const SUGGEST: &str = "a plain file (`--format dotenv` or `shell`) read by the step that needs it";
 
@@ -23,16 +23,7 @@ pub(super) fn line(name: &str, value: &str) -> Result<String, Refusal> {
             suggest: SUGGEST,
         });
     }
-    let delim = delimiter();
-    // A value containing the delimiter could end the heredoc early; with 128
-    // random bits this only happens to a value crafted after the fact.
-    if value.contains(&delim) {
-        return Err(Refusal {
-            reason: "contains the heredoc delimiter",
-            suggest: SUGGEST,
-        });
-    }
-    Ok(format!("{name}<<{delim}\n{value}\n{delim}"))
+    Ok(heredoc(name, value))
 }
 
 #[cfg(test)]
