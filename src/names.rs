@@ -1,5 +1,20 @@
 //! Variable names: what a valid name is, how a raw key becomes one, and which
 //! names are reserved because they change how programs or later steps run.
+//!
+//! Two lists of dangerous names, on purpose, because a file and an
+//! environment reach different programs:
+//! - [`reserved`] (here, 9 names and 6 prefixes), for a file (`--output`):
+//!   the names that change how the loader, a shell that sources the file, or
+//!   the runner behaves (`PATH`, `LD_*`, `BASH_ENV`, `GITHUB_*`…). The file's
+//!   reader is the user's own app, which may well need `HTTPS_PROXY` or
+//!   `JAVA_HOME`, so the list is short and `--allow-reserved-names` lifts it.
+//! - [`policy::denied`] (`policy/deny.txt`, by program), for an export to
+//!   later steps (`--export-env`, `--format github-env`) and `exec`'s
+//!   command: there the value reaches every program those run, so every name
+//!   that makes a program run code, load options or send traffic elsewhere is
+//!   refused, and nothing lifts it.
+//!
+//! Every name [`reserved`] refuses is denied too (a unit test holds it).
 
 pub(crate) mod policy;
 
@@ -28,28 +43,31 @@ pub fn is_env_name(name: &str) -> bool {
 /// key with such a name is refused unless the user says otherwise.
 #[must_use]
 pub fn reserved(name: &str) -> bool {
-    const EXACT: [&str; 9] = [
-        "PATH",
-        "IFS",
-        "ENV",
-        "BASH_ENV",
-        "SHELLOPTS",
-        "BASHOPTS",
-        "PS4",
-        "PROMPT_COMMAND",
-        "NODE_OPTIONS",
-    ];
-    const PREFIXES: [&str; 6] = [
-        "LD_",
-        "DYLD_",
-        "GITHUB_",
-        "RUNNER_",
-        "ACTIONS_",
-        "BASH_FUNC_",
-    ];
     let upper = name.to_ascii_uppercase();
     EXACT.contains(&upper.as_str()) || PREFIXES.iter().any(|p| upper.starts_with(p))
 }
+
+/// The names [`reserved`] refuses.
+const EXACT: [&str; 9] = [
+    "PATH",
+    "IFS",
+    "ENV",
+    "BASH_ENV",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS4",
+    "PROMPT_COMMAND",
+    "NODE_OPTIONS",
+];
+/// The prefixes of the names [`reserved`] refuses.
+const PREFIXES: [&str; 6] = [
+    "LD_",
+    "DYLD_",
+    "GITHUB_",
+    "RUNNER_",
+    "ACTIONS_",
+    "BASH_FUNC_",
+];
 
 /// Refuses every variable with a [`reserved`] name; `hint` ends the message.
 pub fn refuse_reserved(variables: &[Variable], hint: &'static str) -> Result<(), Error> {
@@ -221,6 +239,20 @@ mod tests {
             "HOME",
         ] {
             assert!(!reserved(name), "{name}");
+        }
+    }
+
+    /// The file list is a subset of the export deny set: a name too dangerous
+    /// for a file is never exported or given to `exec`'s command.
+    #[test]
+    fn every_reserved_name_is_denied_for_exports_too() {
+        let names = EXACT
+            .iter()
+            .map(|n| (*n).to_string())
+            .chain(PREFIXES.iter().map(|p| format!("{p}X")));
+        for name in names {
+            assert!(reserved(&name), "{name}");
+            assert!(policy::denied(&name).is_some(), "{name}");
         }
     }
 
