@@ -255,6 +255,12 @@ fn compare(report: &mut String, name: &str, expected: &Expected, actual: &str) {
     }
 }
 
+/// How `actual` differs from `expected`, as a line diff (`- ` expected,
+/// `+ ` actual), for checks made outside `Test::run` (a running process).
+pub(super) fn line_diff(expected: &str, actual: &str) -> String {
+    diff(expected, actual)
+}
+
 /// A line diff of two texts (longest common subsequence): `  ` for a line
 /// both have, `- ` for one only `expected` has, `+ ` for one only `actual`
 /// has. Lines are shown escaped if they hold control characters or end in

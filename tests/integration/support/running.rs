@@ -49,6 +49,47 @@ impl Running {
         self.file("stderr.log")
     }
 
+    /// The stderr so far, normalised as a finished run's is (see
+    /// [`Test::normalize`]: `[dir]`, `[moto]`, `[test]-`).
+    pub(crate) fn normalized_stderr(&self) -> String {
+        self.test.normalize(&self.stderr())
+    }
+
+    /// Waits up to `seconds` for the whole stderr so far (normalised) to be
+    /// exactly `expected`; panics with a line diff if it never is. A wait,
+    /// not one look: the supervisor writes a message a moment after what
+    /// the test waited for (a start, a file) happened, one line at a time.
+    /// Text that goes past `expected` fails as text that falls short.
+    #[track_caller]
+    pub(crate) fn until_stderr(&self, seconds: u64, expected: &str) {
+        self.until_stderr_with(seconds, expected, str::to_string);
+    }
+
+    /// As [`Running::until_stderr`], the normalised stderr passed through
+    /// `rule` first: a test's own narrow rule for a part that is not the
+    /// same from run to run (it says why where it is used).
+    #[track_caller]
+    pub(crate) fn until_stderr_with(
+        &self,
+        seconds: u64,
+        expected: &str,
+        rule: impl Fn(&str) -> String,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let actual = rule(&self.normalized_stderr());
+            if actual == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stderr differs (- expected, + actual):\n{}--- the whole stderr, normalized\n{actual}",
+                super::expect::line_diff(expected, &actual)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits up to `seconds` for `done`; panics with the log if it never is.
     #[track_caller]
     pub(crate) fn until(&self, seconds: u64, what: &str, done: impl Fn(&Running) -> bool) {
