@@ -24,7 +24,7 @@
 //! [`REPLY_CAP`] is 16 MiB, twice the worst legitimate reply; with
 //! [`super::schedule::PARALLEL`] calls in flight (every call, fallback and
 //! version checks included, passes through `schedule`), a hostile endpoint can make us hold at
-//! most 8 × 16 MiB of reply bodies at once, where nothing bounded it before.
+//! most 24 × 16 MiB of reply bodies at once, where nothing bounded it before.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;

@@ -12,11 +12,15 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-/// API calls in flight at once, across every request and service. 16 puts
-/// 1,000 secret ids (50 batches) in about 3 overlapping waves at a distant
-/// endpoint instead of 7, and bounds what a hostile endpoint can make us
-/// hold to 16 replies of at most `reply_cap::REPLY_CAP` each.
-pub(crate) const PARALLEL: usize = 16;
+/// API calls in flight at once, across every request and service. At a
+/// distant endpoint every new connection costs 2 round trips before its
+/// first call, so the first calls each take 3 RTT; with calls started at
+/// Secrets Manager's 100 a second, 24 keeps the pace going while they are
+/// out, and 1,000 secret ids (50 batches) take about 1.3× the floor at
+/// 200 ms (16: 1.54×, 8: 1.76×; BENCHMARKS.md, run 6). It also bounds what a
+/// hostile endpoint can make us hold to 24 replies of at most
+/// `reply_cap::REPLY_CAP` each.
+pub(crate) const PARALLEL: usize = 24;
 
 /// The bound one run (one fetch, one version check) shares.
 #[derive(Clone)]

@@ -13,7 +13,7 @@ fn through(proxy: &Proxy, t: Test) -> Test {
 }
 
 /// The bound on AWS calls in flight that README and CHANGELOG promise.
-const IN_FLIGHT: u64 = 16;
+const IN_FLIGHT: u64 = 24;
 
 #[test]
 fn a_denied_batch_falls_back_one_by_one_within_the_bound() {
