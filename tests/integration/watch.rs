@@ -100,40 +100,54 @@ fn nothing_changed_no_restart_and_each_check_costs_one_call_per_secret_or_batch(
         .args(["--watch", "0.5", "--", "sh", "-c", RECORDER]);
     let run = Running::start(t);
     run.until(10, "the first start", |r| r.lines("starts").len() == 1);
-    std::thread::sleep(Duration::from_secs(4));
-    // Each check sends its calls together, so the calls arrive in bursts.
-    // The start is a check (the versions first) then the fetch: one burst,
-    // or two when the fetch came more than the gap after the check (a
-    // loaded machine). The last burst may still be under way; every burst
-    // between the fetch and it is one whole check.
-    let bursts = proxy.bursts(Duration::from_millis(200));
-    assert_eq!(run.lines("starts").len(), 1, "restarted without a change");
-    let fetch = bursts
-        .iter()
-        .position(|b| b.contains(&"secretsmanager.BatchGetSecretValue".to_string()));
+    // The app starts once the values are fetched: every call so far is the
+    // first version check and the fetch.
+    let fetched = proxy.calls();
     assert!(
-        matches!(fetch, Some(0 | 1)),
-        "the first or second burst is the fetch: {bursts:?}"
+        fetched.contains(&"secretsmanager.BatchGetSecretValue".to_string()),
+        "the values were fetched: {fetched:?}"
     );
-    let fetch = fetch.unwrap_or(0);
-    let checks = &bursts[fetch + 1..bursts.len().saturating_sub(1).max(fetch + 1)];
-    // 4 s at 0.5 s ±20%: about 7 whole checks on an idle machine, fewer when
+    std::thread::sleep(Duration::from_secs(4));
+    // Each check sends its calls together, so the calls since arrive in
+    // bursts, one per check; the first and the last may have been cut by
+    // the two moments the calls were read, every burst between is a whole
+    // check.
+    let bursts = proxy.bursts(fetched.len(), Duration::from_millis(200));
+    assert_eq!(run.lines("starts").len(), 1, "restarted without a change");
+    let checks = &bursts[1.min(bursts.len())..bursts.len().saturating_sub(1).max(1)];
+    // 4 s at 0.5 s ±20%: about 6 whole checks on an idle machine, fewer when
     // moto is slow (a loaded machine); what is checked is the cost of each.
     assert!((2..=11).contains(&checks.len()), "{bursts:?}");
     // One DescribeSecret per secret, one GetParameters for both names, one
-    // page of the path, and no value fetched; so is the check before the
-    // fetch when it came alone.
+    // page of the path, and no value fetched.
     let one_check = [
         "AmazonSSM.GetParameters",
         "AmazonSSM.GetParametersByPath",
         "secretsmanager.DescribeSecret",
         "secretsmanager.DescribeSecret",
     ];
-    for check in bursts[..fetch].iter().chain(checks) {
+    // Before the start: the first check, then one call for each kind of
+    // selector.
+    let mut start = fetched.clone();
+    start.sort();
+    let mut first = one_check.to_vec();
+    first.extend(["AmazonSSM.GetParameters", "AmazonSSM.GetParametersByPath"]);
+    first.push("secretsmanager.BatchGetSecretValue");
+    first.sort_unstable();
+    assert_eq!(start, first, "the check and the fetch before the start");
+    for check in checks {
         let mut check = check.clone();
         check.sort();
         assert_eq!(check, one_check, "{bursts:?}");
     }
+    let cut = [bursts.first(), bursts.last()]
+        .into_iter()
+        .flatten()
+        .flatten();
+    assert!(
+        cut.into_iter().all(|c| one_check.contains(&c.as_str())),
+        "{bursts:?}"
+    );
     run.until_stderr(
         5,
         "aws-secrets-env: loaded 5 variables from 5 selectors; starting `sh`; \

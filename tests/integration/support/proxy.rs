@@ -82,17 +82,18 @@ impl Proxy {
             .collect()
     }
 
-    /// The calls grouped into bursts: calls that arrived less than `gap`
-    /// after the one before belong to the same burst. A `--watch` check
+    /// The calls after the first `from`, grouped into bursts: calls that
+    /// arrived less than `gap` after the one before belong to the same burst. A `--watch` check
     /// sends all its calls at once, so each check is one burst, and a
     /// window can be cut at burst edges instead of in the middle of one.
-    pub(crate) fn bursts(&self, gap: Duration) -> Vec<Vec<String>> {
+    pub(crate) fn bursts(&self, from: usize, gap: Duration) -> Vec<Vec<String>> {
         let stats = self.stats();
         let calls = stats["calls"].as_array().expect("the stats hold the calls");
         let arrivals = stats["arrivals"].as_array().expect("and their arrivals");
         let mut timed: Vec<(f64, &str)> = arrivals
             .iter()
             .zip(calls)
+            .skip(from)
             .map(|(t, c)| (t.as_f64().unwrap(), c.as_str().unwrap()))
             .collect();
         timed.sort_by(|a, b| a.0.total_cmp(&b.0));
