@@ -4,6 +4,7 @@
 //! kept.
 
 use crate::support::Test;
+use std::fmt::Write as _;
 
 /// Names the outside review exported through `--export-env` on 0.1.0.
 const HIJACKERS: [&str; 10] = [
@@ -61,17 +62,17 @@ fn family(name: &str) -> &'static str {
 /// each line `prefix` then the message; `never` says what is never done
 /// ("exported to later steps", "set for the command").
 fn refusals(prefix: &str, never: &str) -> String {
-    HIJACKERS
-        .iter()
-        .map(|name| {
-            format!(
-                "{prefix}variable `{name}` (from secret `[test]-hj` key `{name}`) is never \
-                 {never}: it is {}; rename it with an alias (`ALIAS,ID`), or set it in the \
-                 workflow's `env:` where a reviewer sees it\n",
-                family(name)
-            )
-        })
-        .collect()
+    let mut out = String::new();
+    for name in HIJACKERS {
+        let _ = writeln!(
+            out,
+            "{prefix}variable `{name}` (from secret `[test]-hj` key `{name}`) is never {never}: \
+             it is {}; rename it with an alias (`ALIAS,ID`), or set it in the workflow's `env:` \
+             where a reviewer sees it",
+            family(name)
+        );
+    }
+    out
 }
 
 #[test]
@@ -94,12 +95,12 @@ fn export_env_refuses_every_hijacking_name_and_exports_nothing() {
         .no_file("app.env")
         .no_leak();
     // After the masks, the same refusals as annotations.
-    let annotations: String = out
-        .stdout
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("::add-mask::"))
-        .map(|l| format!("{}\n", out.test.normalize(l)))
-        .collect();
+    let mut annotations = String::new();
+    for line in out.stdout.lines() {
+        if !line.is_empty() && !line.starts_with("::add-mask::") {
+            let _ = writeln!(annotations, "{}", out.test.normalize(line));
+        }
+    }
     assert_eq!(
         annotations,
         refusals(
