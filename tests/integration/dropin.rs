@@ -95,19 +95,45 @@ fn expected(passwords: &[String], names: [&str; 3]) -> BTreeMap<String, String> 
     want
 }
 
+/// The names of `expected(…, names)` in the order a run lists them: the
+/// selectors' order, then each secret's keys in their JSON order.
+fn listed(names: [&str; 3]) -> String {
+    let [pw, tls, sa] = names;
+    let mut listed: Vec<String> = (0..300).map(|i| format!("{pw}P{i:03}")).collect();
+    listed.push(tls.to_string());
+    for key in [
+        "TYPE",
+        "PROJECT_ID",
+        "PRIVATE_KEY_ID",
+        "PRIVATE_KEY",
+        "CLIENT_EMAIL",
+    ] {
+        listed.push(format!("{sa}{key}"));
+    }
+    listed.join(", ")
+}
+
 /// A `--export-env --no-file` run (our `export-env: only`, the official
 /// style's `secret-ids`): exit 0, no file, and the later step sees each value.
-fn exported(t: Test, want: &BTreeMap<String, String>) {
+/// `names` are those of `want`, as `expected` was given them.
+fn exported(t: Test, want: &BTreeMap<String, String>, names: [&str; 3]) {
     let env = t.path("github_env");
     std::fs::write(&env, "").unwrap();
     let out = t
         .args(["--export-env", "--no-file"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_ENV", env.to_str().unwrap())
+        // stdout: the masks, which `mask.rs`'s tests and `leaks.rs` cover.
+        .stdout_read_after()
+        .stderr(format!(
+            "\n::group::aws-secrets-env\n\
+             aws-secrets-env: wrote 306 variables from 3 selectors to no file (dotenv): {}\n\
+             aws-secrets-env: exported them to later steps through GITHUB_ENV\n::endgroup::\n",
+            listed(names)
+        ))
+        .expect_no_file("app.env")
         .run()
-        .success()
-        .no_leak()
-        .no_file("app.env");
+        .no_leak();
     let got = later_step(&out.test.path("github_env"));
     let refused: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
     assert!(refused.is_empty(), "not exported: {refused:?}");
@@ -138,7 +164,8 @@ fn export_only_carries_every_generated_password_and_key() {
         "*",
     ]);
     // Our style: a JSON secret's keys, an alias prefixing them with `_`.
-    exported(t, &expected(&passwords, ["", "TLS_KEY", "SA_"]));
+    let names = ["", "TLS_KEY", "SA_"];
+    exported(t, &expected(&passwords, names), names);
 }
 
 /// The same values in the official style (`secret-ids` without `output`), as
@@ -158,7 +185,8 @@ fn official_secret_ids_carry_every_generated_password_and_key() {
         .env("AWS_SECRETS_ENV_PARSE_JSON", "auto")
         .env("AWS_SECRETS_ENV_NAME_TRANSFORMATION", "uppercase")
         .env("AWS_SECRETS_ENV_FORMAT", "dotenv");
-    exported(t, &expected(&passwords, ["PW_", "TLS_KEY", "GCP_SA_"]));
+    let names = ["PW_", "TLS_KEY", "GCP_SA_"];
+    exported(t, &expected(&passwords, names), names);
 }
 
 /// `exec` writes no file either: the command gets every value exactly.
@@ -188,7 +216,10 @@ fn exec_carries_every_generated_password_and_key() {
     for n in &names {
         t = t.arg(n.as_str());
     }
-    let out = t.run().success();
+    let out = t
+        .stdout_read_after()
+        .stderr("aws-secrets-env: loaded 306 variables from 3 selectors; starting `bash`\n")
+        .run();
     let got: BTreeMap<String, String> = names
         .into_iter()
         .cloned()
@@ -228,8 +259,12 @@ fn official_numbers_keep_their_text() {
         .args(["--secret-id", &format!("N,{id}"), "--compat", "official"])
         .args(["--name-transformation", "uppercase"])
         .args(["--format", "json", "--output", "-"])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: wrote 11 variables from 1 selector to standard output (json): N_P, N_BIG, \
+             N_E, N_NEG0, N_ARR, N_OBJ_N, N_OBJ_M_K, N_INNER_X, N_T, N_NUL, N_S\n",
+        )
+        .run();
     let want: BTreeMap<String, String> = [
         ("N_P", "1.10"),
         ("N_BIG", "12345678901234567890123"),
@@ -265,8 +300,12 @@ fn braced_passwords_are_text_and_json_behind_a_bom_is_json() {
     let out = t
         .args(["--secret-id", &format!("PW,{pw}"), "--secret-id", &bom])
         .args(["--secret-id", &nbsp, "--format", "json", "--output", "-"])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: wrote 4 variables from 3 selectors to standard output (json): PW, \
+             DB_PASSWORD, DB_USER, API_KEY\n",
+        )
+        .run();
     let want: BTreeMap<String, String> = [
         ("PW", "{'y!4HJQtk;$Ga]\"ey6sI$\"&/7'UXpPX"),
         ("DB_PASSWORD", "bom-pw-123"),

@@ -109,12 +109,13 @@ fn the_app_keeps_the_pid_and_receives_signals() {
     let t = Test::exec().secret("sig", r#"{"A":"1"}"#);
     let id = t.name("sig");
     let script = "trap 'exit 7' TERM; echo $$; while :; do sleep 0.05; done";
+    let t = t.args(["--secret-id", &id, "--", "sh", "-c", script]);
+    // stderr is piped and read once the app has ended (one line: no pipe fills).
     let mut child = t
-        .args(["--secret-id", &id, "--", "sh", "-c", script])
         .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -128,6 +129,10 @@ fn the_app_keeps_the_pid_and_receives_signals() {
         .unwrap();
     assert!(killed.success());
     assert_eq!(child.wait().unwrap().code(), Some(7));
+    assert_eq!(
+        t.normalize(&crate::support::stderr_of(&mut child)),
+        "aws-secrets-env: loaded 1 variable from 1 selector; starting `sh`\n"
+    );
 }
 
 #[test]

@@ -85,8 +85,17 @@ fn the_job_summary_names_the_replicas_region() {
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", summary.display().to_string())
+        // stdout: the masks.
+        .stdout_read_after()
+        .stderr(
+            "aws-secrets-env: warning: secret `[test]-db`: AWS Secrets Manager failed on its side \
+             (HTTP 500, InternalServiceError) and retries ran out — AWS says: internal error; read its \
+             replica in us-west-2 instead\n\
+             \n::group::aws-secrets-env\n\
+             aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): USER\n\
+             ::endgroup::\n",
+        )
         .run()
-        .success()
         .no_leak();
     let row = format!(
         "| `USER` | secret \\`{}\\` key \\`USER\\` \\(replica in us\\-west\\-2\\) |",
@@ -169,8 +178,9 @@ fn a_bad_fallback_region_is_a_usage_error() {
     Test::new()
         .args(["--secret-id", "s", "--fallback-region", "us-west-2,Mars"])
         .status(2)
-        .stderr_contains(
-            "invalid value 'Mars' for '--fallback-region <REGION>': expected an AWS region name such as eu-west-1",
+        .stderr(
+            "error: invalid value 'Mars' for '--fallback-region <REGION>': expected an AWS region name \
+             such as eu-west-1\n\nFor more information, try '--help'.\n",
         )
         .run();
 }

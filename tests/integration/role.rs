@@ -291,20 +291,29 @@ fn bad_role_options_are_usage_errors() {
     Test::new()
         .args(["--secret-id", "s", "--role-arn", "reader"])
         .status(2)
-        .stderr_contains(
-            "invalid value 'reader' for '--role-arn <ARN>': expected a role ARN: arn:aws:iam::ACCOUNT_ID:role/NAME",
+        .stderr(
+            "error: invalid value 'reader' for '--role-arn <ARN>': expected a role ARN: \
+             arn:aws:iam::ACCOUNT_ID:role/NAME\n\nFor more information, try '--help'.\n",
         )
         .run();
     Test::new()
         .args(["--secret-id", "s", "--role-arn", ROLE, "--role-session-name", "a b"])
         .status(2)
-        .stderr_contains("invalid value 'a b' for '--role-session-name <NAME>': expected 2 to 64 characters, each a letter, a digit or one of + = , . @ _ -")
+        .stderr(
+            "error: invalid value 'a b' for '--role-session-name <NAME>': expected 2 to 64 characters, \
+             each a letter, a digit or one of + = , . @ _ -\n\nFor more information, try '--help'.\n",
+        )
         .run();
     Test::new()
         .args(["--secret-id", "s", "--role-duration", "3600"])
         .status(2)
-        .stderr_contains("the following required arguments were not provided:")
-        .stderr_contains("--role-arn <ARN>")
+        .stderr(
+            "error: the following required arguments were not provided:\n  --role-arn <ARN>\n\n\
+             Usage: aws-secrets-env write --secret-id <SELECTOR> --role-arn <ARN> --role-duration <SECONDS>\n\n\
+             For more information, try '--help'.\n\
+             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID (one per line), \
+             e.g. in a container's environment\n",
+        )
         .run();
 }
 
@@ -323,8 +332,9 @@ fn exec_assumes_the_role_and_the_command_never_sees_its_keys() {
             "-c",
             "printf '%s|%s|%s' \"$K\" \"$AWS_ACCESS_KEY_ID\" \"${AWS_SESSION_TOKEN-unset}\"",
         ])
-        .run()
-        .success();
+        .stdout_read_after()
+        .stderr("aws-secrets-env: loaded 1 variable from 1 selector; starting `sh`\n")
+        .run();
     // The command has the value and the environment's own keys, not the role's.
     assert_eq!(out.stdout, "exec-role-value|test|unset");
     assert_eq!(proxy.sessions(), ["deploy-7 3600 ext-42"]);
