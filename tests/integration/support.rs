@@ -5,8 +5,10 @@
 //! Two ways to check a run. As in just's `Test`, state what it must do before
 //! it runs, and `run` compares: `.status(1).stderr("…\n")`, with stdout and
 //! stderr compared exactly (empty unless stated) and shown as a diff
-//! (`support/expect.rs`). Or state nothing and check the returned `Outcome`
-//! (`.failure().stderr_has(…)`), as the older tests do.
+//! (`support/expect.rs`). A test that must drive the process itself
+//! (`Test::command`) compares `t.normalize(&stderr)` whole with `assert_eq!`;
+//! the returned `Outcome` carries what the test reads after the run (files,
+//! `json()`, `masks()`, `no_leak()`).
 
 mod expect;
 mod proxy;
@@ -493,16 +495,6 @@ impl Outcome {
     #[track_caller]
     pub(crate) fn failure(self) -> Outcome {
         self.code(1)
-    }
-
-    #[track_caller]
-    pub(crate) fn stderr_has(self, needle: &str) -> Outcome {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr
-        );
-        self
     }
 
     /// The contents of a file the run wrote.
