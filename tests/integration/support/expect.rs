@@ -114,18 +114,6 @@ impl Test {
         self
     }
 
-    /// Standard error must contain `piece` (after `normalize`): only for
-    /// text that is not the same from run to run, such as an operating
-    /// system's message. May be called more than once.
-    #[must_use = "expectations are checked by .run()"]
-    pub(crate) fn stderr_contains(mut self, piece: impl Into<String>) -> Test {
-        match &mut self.expect.stderr {
-            Some(Expected::Contains(pieces)) => pieces.push(piece.into()),
-            _ => self.expect.stderr = Some(Expected::Contains(vec![piece.into()])),
-        }
-        self
-    }
-
     /// After the run, file `name` in the test's directory holds exactly
     /// `contents`.
     #[must_use = "expectations are checked by .run()"]
