@@ -170,6 +170,22 @@ for t in 0.0001 0.00001 1; do
         AWS_SECRETS_ENV_ALLOW_RESERVED_NAMES=true
 done
 
+# Issue 24: fallback-regions and role-to-assume with its options reach the
+# binary under the names it reads (--fallback-region, --role-arn, ...). A
+# stand-in binary prints them (none is a secret).
+printf '%s\n' '#!/bin/sh' 'for v in FALLBACK_REGION ROLE_ARN ROLE_SESSION_NAME ROLE_DURATION ROLE_EXTERNAL_ID; do eval "printf \"%s=%s \" \$v \"\${AWS_SECRETS_ENV_$v-unset}\""; done; echo' >"$tmp/role-bin"
+chmod +x "$tmp/role-bin"
+case_ fallback-and-role-reach-the-binary 0 "FALLBACK_REGION=us-west-2,eu-west-1 ROLE_ARN=arn:aws:iam::123456789012:role/reader ROLE_SESSION_NAME=deploy-42 ROLE_DURATION=1800 ROLE_EXTERNAL_ID=ext-7 " \
+    write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env AWS_SECRETS_ENV_INSTALLED_BIN="$tmp/role-bin" \
+    AWS_SECRETS_ENV_FALLBACK_REGIONS=us-west-2,eu-west-1 AWS_SECRETS_ENV_ROLE_TO_ASSUME=arn:aws:iam::123456789012:role/reader \
+    AWS_SECRETS_ENV_ROLE_SESSION_NAME=deploy-42 AWS_SECRETS_ENV_ROLE_DURATION_SECONDS=1800 AWS_SECRETS_ENV_ROLE_EXTERNAL_ID=ext-7
+case_ no-fallback-no-role-nothing-set 0 "FALLBACK_REGION=unset ROLE_ARN=unset ROLE_SESSION_NAME=unset ROLE_DURATION=unset ROLE_EXTERNAL_ID=unset " \
+    write -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_OUTPUT=app.env AWS_SECRETS_ENV_INSTALLED_BIN="$tmp/role-bin"
+case_ bad-fallback-regions 1 "${error}input 'fallback-regions' must be AWS region names separated by commas (e.g. us-west-2,eu-west-1)" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_FALLBACK_REGIONS='us-west-2, Mars'
+case_ role-option-without-role 1 "${error}input 'role-session-name' needs role-to-assume" \
+    check --check -- AWS_SECRETS_ENV_SECRET_ID=e2e/app AWS_SECRETS_ENV_ROLE_SESSION_NAME=deploy-42
+
 # ---------------------------------------------------------------- dist/main.js
 # The action's main step, run as the runner runs it (INPUT_* for every input,
 # defaults from action.yml, then the case's), standard output and error
