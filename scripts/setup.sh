@@ -42,8 +42,9 @@ full=1 release=
 [ "${1:-}" = "--minimal" ] && full=
 [ "${1:-}" = "--release" ] && release=1
 if [ -n "$full" ]; then
-  # dash for read-back tests; curl/openssl/git for the action's install and act tests.
-  apt_install dash ca-certificates curl openssl git shellcheck
+  # dash for read-back tests; curl/openssl/git for the action's install and act tests;
+  # strace for the tests that hold or fail the binary's own system calls.
+  apt_install dash ca-certificates curl openssl git shellcheck strace
 fi
 
 if [ ! -x .venv/bin/python ]; then

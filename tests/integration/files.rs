@@ -162,6 +162,17 @@ fn a_missing_output_directory_is_named_without_temp_paths() {
         .no_leak();
 }
 
+/// strace is part of the test set-up (`scripts/setup.sh` installs it): a
+/// test that needs it fails without it rather than pass having checked
+/// nothing.
+#[cfg(target_os = "linux")]
+fn strace_is_installed() {
+    assert!(
+        Command::new("strace").arg("-V").output().is_ok(),
+        "strace is not installed: bash scripts/setup.sh (apt-get install strace)"
+    );
+}
+
 /// The test's command run under `strace -f` with `trace` and `inject`
 /// (e.g. `trace=fsync`, `inject=fsync:delay_enter=…`), in its directory,
 /// with exactly its environment; strace's own output is discarded.
@@ -201,10 +212,7 @@ fn under_strace(t: &Test, trace: &str, inject: &str) -> Command {
 // strace is returned to the caller, which waits for it (`signal_and_wait`).
 #[allow(clippy::zombie_processes)]
 fn paused_in_fsync(t: &Test, extra_env: &[(&str, &str)]) -> Option<(Child, i32)> {
-    if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace is not installed");
-        return None;
-    }
+    strace_is_installed();
     let mut strace = under_strace(t, "trace=fsync", "inject=fsync:delay_enter=20000000:when=1");
     strace.stdout(Stdio::null()).stderr(Stdio::null());
     for (k, v) in extra_env {
@@ -507,10 +515,7 @@ fn a_failing_runner_file_leaves_no_env_file() {
 #[cfg(target_os = "linux")]
 #[test]
 fn linkat_refusals_fall_back_and_still_write() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace is not installed");
-        return;
-    }
+    strace_is_installed();
     for (inject, existing) in [
         ("inject=linkat:error=EPERM:when=1", false),
         ("inject=linkat:error=EPERM", false),
@@ -634,4 +639,83 @@ fn mode_sets_the_permissions_of_the_file_and_refuses_more_than_reading() {
         )
         .expect_no_file("app.env")
         .run();
+}
+
+/// Issue 22 friction, the promise of `--mode`: the permissions are set on
+/// the new file while it is still empty, and it was created 0600, so no
+/// permission is widened once a byte of a secret is in it. strace records
+/// the binary's own calls (no data: `-s 0`), the anonymous temp file and
+/// the named fallback alike.
+#[cfg(target_os = "linux")]
+#[test]
+fn mode_is_set_before_any_byte_is_written() {
+    strace_is_installed();
+    for named in [false, true] {
+        let mut t = with_secret().args(["--mode", "0644"]);
+        if named {
+            t = t.env("AWS_SECRETS_ENV_TEST_NAMED_TEMP", "1");
+        }
+        let trace = t.path("trace.txt");
+        let cmd = t.command();
+        let mut strace = Command::new("strace");
+        strace
+            .args([
+                "-f",
+                "-qq",
+                "-s",
+                "0",
+                "-e",
+                "trace=openat,fchmod,write",
+                "-o",
+            ])
+            .arg(&trace)
+            .arg(BIN)
+            .args(cmd.get_args())
+            .current_dir(t.dir.path())
+            .env_clear()
+            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        default_signals(&mut strace);
+        assert!(strace.status().unwrap().success(), "named: {named}");
+        assert_eq!(
+            std::fs::read_to_string(t.path("app.env")).unwrap(),
+            format!("TOKEN='{VALUE}'\n")
+        );
+        let calls: Vec<String> = std::fs::read_to_string(&trace)
+            .unwrap()
+            .lines()
+            // `PID call(…)   = result`: the call, its result after one space.
+            .map(|l| {
+                let call = l.split_once(' ').map_or(l, |(_, call)| call);
+                match call.rsplit_once(" = ") {
+                    Some((call, result)) => format!("{} = {result}", call.trim_end()),
+                    None => call.to_string(),
+                }
+            })
+            .collect();
+        // The staged file: created exclusively (or anonymous) with 0600.
+        let created = calls
+            .iter()
+            .position(|c| {
+                c.starts_with("openat(")
+                    && (c.contains("O_TMPFILE") || c.contains("O_EXCL"))
+                    && c.contains(", 0600) = ")
+            })
+            .unwrap_or_else(|| panic!("no file created 0600 (named: {named}): {calls:#?}"));
+        let fd = calls[created].rsplit(" = ").next().unwrap().to_string();
+        let chmod = calls[created..]
+            .iter()
+            .position(|c| *c == format!("fchmod({fd}, 0644) = 0"))
+            .unwrap_or_else(|| panic!("no fchmod of fd {fd} (named: {named}): {calls:#?}"));
+        let write = calls[created..]
+            .iter()
+            .position(|c| c.starts_with(&format!("write({fd}, ")))
+            .unwrap_or_else(|| panic!("nothing written to fd {fd} (named: {named}): {calls:#?}"));
+        assert!(
+            chmod < write,
+            "the mode was set after data was written (named: {named}): {calls:#?}"
+        );
+    }
 }
