@@ -53,9 +53,89 @@ fn refused_by(format: &str) -> Option<&'static str> {
     }
 }
 
+/// The whole stderr (after `Test::normalize`) of [`check`]'s run of
+/// `format` with `fault` and `count` values (keys `V0`, `V1`, …): the
+/// summary in its log group, or the one error that names the fault.
+fn expected_stderr(format: &str, fault: Fault, count: usize) -> String {
+    let keys: Vec<String> = (0..count).map(|i| format!("V{i}")).collect();
+    let text = match fault {
+        Fault::None => {
+            let variables = if count == 1 {
+                "1 variable".to_string()
+            } else {
+                format!("{count} variables")
+            };
+            return format!(
+                "\n::group::aws-secrets-env\n\
+                 aws-secrets-env: wrote {variables} from 1 selector to [dir]/out.file ({format}): \
+                 {}\n::endgroup::\n",
+                keys.join(", ")
+            );
+        }
+        Fault::Missing => "secret `[test]-missing` not found (ResourceNotFoundException): check \
+            the name or ARN, the region (us-east-1) and the version stage or id"
+            .to_string(),
+        Fault::Refused => refusal(format),
+        Fault::Collision => "variable `V0` would come from both secret `[test]-good` key `V0` and \
+            secret `[test]-other` key `V0`; rename one with an alias (`ALIAS,ID`)"
+            .to_string(),
+        // A plain file refuses it as reserved, github-env as denied.
+        Fault::Reserved if format == "github-env" => "variable `LD_PRELOAD` (from secret \
+            `[test]-good` key `LD_PRELOAD`) is never exported to later steps: it is a dynamic \
+            loader and C library variable, and it loads code into every later process or changes \
+            how names resolve; rename it with an alias (`ALIAS,ID`), or set it in the workflow's \
+            `env:` where a reviewer sees it"
+            .to_string(),
+        Fault::Reserved => "variable `LD_PRELOAD` (from secret `[test]-good` key `LD_PRELOAD`) \
+            would change how programs run; rename it with an alias (`ALIAS,ID`); or pass \
+            `--allow-reserved-names` to write it to this file anyway"
+            .to_string(),
+        Fault::WriteFails => "cannot write `no/such/dir/out.file`: the directory `no/such/dir` \
+            does not exist; create it first (mkdir -p)"
+            .to_string(),
+        Fault::MissingKey => {
+            let listed: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            format!(
+                "secret `[test]-good` has no JSON key `NO_SUCH_KEY`; its keys: {}",
+                listed.join(", ")
+            )
+        }
+        Fault::NotJson => "secret `[test]-plain` is not a JSON object (not valid JSON: expected \
+            value at line 1 column 1), but --parse-json always requires one"
+            .to_string(),
+        Fault::Binary => "secret `[test]-bin` is stored as SecretBinary: pass `--binary-base64` \
+            to write it as base64, or `--binary-dir DIR` to write it to a file of its own (a JSON \
+            key cannot be selected from it)"
+            .to_string(),
+    };
+    format!("aws-secrets-env: error: {text}\n")
+}
+
+/// Why `format` refuses [`refused_by`]'s value of key `REFUSED`.
+fn refusal(format: &str) -> String {
+    let why = match format {
+        "dotenv" => {
+            return "format `dotenv` cannot carry the value of `REFUSED` to reader \
+                    `python-dotenv`: it contains a single quote together with `\"`, `$` or \
+                    backtick, which needs escapes this reader does not read back exactly; use \
+                    `--reader bash` if only those read the file instead"
+                .to_string();
+        }
+        "docker" => {
+            "it contains a line break, and docker env files are one line per variable; use \
+             `--format dotenv` with Docker Compose `env_file:`, or `--format json` instead"
+        }
+        _ => {
+            "it contains a NUL character, which no environment variable can hold; use \
+             `--format json` instead"
+        }
+    };
+    format!("format `{format}` cannot carry the value of `REFUSED`: {why}")
+}
+
 /// Runs `write` under GitHub Actions with `values` in one JSON secret plus
-/// whatever `fault` needs; checks the outcome names the fault, then the leak
-/// rules. Returns false when the format cannot produce this fault.
+/// whatever `fault` needs; checks the whole stderr (which names the fault),
+/// then the leak rules. Returns false when the format cannot produce this fault.
 fn check(format: &str, fault: Fault, values: &[String]) -> bool {
     let mut object = serde_json::Map::new();
     for (i, v) in values.iter().enumerate() {
@@ -65,18 +145,16 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
     let mut selectors = vec![t.name("good")];
     let mut output = "out.file".to_string();
     let mut extra: Vec<&str> = Vec::new();
-    let expect: &str = match fault {
-        Fault::None => "",
+    match fault {
+        Fault::None => {}
         Fault::Missing => {
             selectors.push(t.name("missing"));
-            "not found (ResourceNotFoundException)"
         }
         Fault::Refused => {
             let Some(v) = refused_by(format) else {
                 return false;
             };
             object.insert("REFUSED".into(), v.into());
-            "cannot carry the value of `REFUSED`"
         }
         Fault::Collision => {
             let other = t.name("other");
@@ -84,24 +162,15 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
             moto().create(&other, &value);
             t.remember(&value);
             selectors.push(other);
-            "would come from both"
         }
         Fault::Reserved => {
             object.insert("LD_PRELOAD".into(), "/reserved-secret.so".into());
-            // A plain file refuses it as reserved, github-env as denied.
-            if format == "github-env" {
-                "is never exported to later steps"
-            } else {
-                "would change how programs run"
-            }
         }
         Fault::WriteFails => {
             output = "no/such/dir/out.file".into();
-            "cannot write"
         }
         Fault::MissingKey => {
             selectors[0] = format!("{}:NO_SUCH_KEY", t.name("good"));
-            "has no JSON key"
         }
         Fault::NotJson => {
             let plain = t.name("plain");
@@ -109,15 +178,13 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
             t.remember("plaintext-secret-value-that-is-not-json");
             selectors.push(plain);
             extra.extend(["--parse-json", "always"]);
-            "is not a JSON object"
         }
         Fault::Binary => {
             let bin = t.name("bin");
             moto().create_binary(&bin, b"binary-secret-bytes\x00\xff");
             selectors.push(bin);
-            "is stored as SecretBinary"
         }
-    };
+    }
     let text = serde_json::Value::Object(object).to_string();
     moto().create(&t.name("good"), &text);
     t.remember(&text);
@@ -138,15 +205,15 @@ fn check(format: &str, fault: Fault, values: &[String]) -> bool {
         })
         .env("GITHUB_ACTIONS", "true")
         .run();
+    assert_eq!(
+        out.test.normalize(&out.stderr),
+        expected_stderr(format, fault, values.len()),
+        "{format} {fault:?}: the whole stderr"
+    );
     if fault == Fault::None {
         assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
     } else {
         assert_eq!(out.code, Some(1), "{format} {fault:?}: {}", out.stderr);
-        assert!(
-            out.stderr.contains(expect),
-            "{format} {fault:?}: {}",
-            out.stderr
-        );
         assert!(
             !out.test.path("out.file").exists(),
             "{format} {fault:?} wrote a file"
