@@ -214,7 +214,8 @@ fn under_strace(t: &Test, trace: &str, inject: &str) -> Command {
 fn paused_in_fsync(t: &Test, extra_env: &[(&str, &str)]) -> Option<(Child, i32)> {
     strace_is_installed();
     let mut strace = under_strace(t, "trace=fsync", "inject=fsync:delay_enter=20000000:when=1");
-    strace.stdout(Stdio::null()).stderr(Stdio::null());
+    // strace writes to /dev/null (-o): the pipe carries the binary's stderr.
+    strace.stdout(Stdio::null()).stderr(Stdio::piped());
     for (k, v) in extra_env {
         strace.env(k, v);
     }
@@ -290,10 +291,15 @@ fn signal_and_wait(mut strace: Child, pid: i32, signal: &str) {
 fn kill_9_mid_write_leaves_no_copy_of_the_secrets() {
     let t = with_secret();
     std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
-    let Some((strace, pid)) = paused_in_fsync(&t, &[]) else {
+    let Some((mut strace, pid)) = paused_in_fsync(&t, &[]) else {
         return;
     };
+    let mut stderr = strace.stderr.take().unwrap();
     signal_and_wait(strace, pid, "KILL");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+    // Killed before it could say anything.
+    assert_eq!(t.normalize(&text), "");
     assert_eq!(
         std::fs::read_to_string(t.path("app.env")).unwrap(),
         "OLD=1\n"
@@ -309,12 +315,18 @@ fn kill_9_mid_write_leaves_no_copy_of_the_secrets() {
 fn sigterm_mid_write_removes_the_named_temp_file() {
     for signal in ["TERM", "INT", "HUP"] {
         let t = with_secret();
-        let Some((strace, pid)) = paused_in_fsync(&t, &[("AWS_SECRETS_ENV_TEST_NAMED_TEMP", "1")])
+        let Some((mut strace, pid)) =
+            paused_in_fsync(&t, &[("AWS_SECRETS_ENV_TEST_NAMED_TEMP", "1")])
         else {
             return;
         };
+        let mut stderr = strace.stderr.take().unwrap();
         // The named file exists now, holding the value (the fallback's window).
         signal_and_wait(strace, pid, signal);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+        // Ended by the signal (its handler removes the file, says nothing).
+        assert_eq!(t.normalize(&text), "", "SIG{signal}");
         no_copy_in(t.dir.path());
         assert_eq!(
             std::fs::read_dir(t.dir.path()).unwrap().count(),
