@@ -698,11 +698,16 @@ fn mode_is_set_before_any_byte_is_written() {
             .current_dir(t.dir.path())
             .env_clear()
             .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdin(Stdio::null());
         default_signals(&mut strace);
-        assert!(strace.status().unwrap().success(), "named: {named}");
+        let out = strace.output().unwrap();
+        assert!(out.status.success(), "named: {named}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "named: {named}");
+        assert_eq!(
+            t.normalize(&without_strace(&String::from_utf8_lossy(&out.stderr))),
+            "aws-secrets-env: wrote 1 variable from 1 selector to [dir]/app.env (dotenv): TOKEN\n",
+            "named: {named}"
+        );
         assert_eq!(
             std::fs::read_to_string(t.path("app.env")).unwrap(),
             format!("TOKEN='{VALUE}'\n")
@@ -711,8 +716,10 @@ fn mode_is_set_before_any_byte_is_written() {
             .unwrap()
             .lines()
             // `PID call(…)   = result`: the call, its result after one space.
+            // strace pads the PID to five columns (`3707  openat(…`), so a
+            // PID under 10000 is followed by more than one space.
             .map(|l| {
-                let call = l.split_once(' ').map_or(l, |(_, call)| call);
+                let call = l.split_once(' ').map_or(l, |(_, call)| call.trim_start());
                 match call.rsplit_once(" = ") {
                     Some((call, result)) => format!("{} = {result}", call.trim_end()),
                     None => call.to_string(),
