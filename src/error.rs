@@ -206,12 +206,14 @@ pub enum Error {
     },
 
     #[error(
-        "variable `{name}` (from {source_desc}) is never {verb}: it is a {family} variable, and {reason}; rename it with an alias (`ALIAS,ID`), or set it in the workflow's `env:` where a reviewer sees it"
+        "variable `{name}` (from {source_desc}) is never {verb}: it is {article} {family} variable, and {reason}; rename it with an alias (`ALIAS,ID`), or set it in the workflow's `env:` where a reviewer sees it"
     )]
     Denied {
         name: String,
         source_desc: String,
         verb: &'static str,
+        /// "a" or "an", as [`family`](Error::Denied::family) is spoken.
+        article: &'static str,
         family: &'static str,
         reason: &'static str,
     },

@@ -162,6 +162,7 @@ pub(crate) fn refuse_for(
                     name,
                     source_desc,
                     verb,
+                    article: family.article(),
                     family: family.name(),
                     reason: family.reason(),
                 })

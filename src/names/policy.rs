@@ -105,6 +105,15 @@ impl Family {
         }
     }
 
+    /// The article before [`Family::name`] as it is spoken: "an AWS SDK…
+    /// variable", "a git variable".
+    pub(crate) fn article(self) -> &'static str {
+        match self {
+            Family::Tool | Family::Aws => "an",
+            _ => "a",
+        }
+    }
+
     /// A short name for messages: "git", "dynamic loader"…
     pub(crate) fn name(self) -> &'static str {
         match self {

@@ -40,7 +40,7 @@ fn family(name: &str) -> &'static str {
              decide how they run"
         }
         "AWS_ENDPOINT_URL" => {
-            "a AWS SDK and CLI configuration variable, and later AWS calls would use other \
+            "an AWS SDK and CLI configuration variable, and later AWS calls would use other \
              credentials, endpoints, profiles or CA bundles"
         }
         "HTTPS_PROXY" => {
@@ -48,7 +48,7 @@ fn family(name: &str) -> &'static str {
              through another host or changes which certificates are trusted"
         }
         "AWS_SECRETS_ENV_BINARY" => {
-            "a aws-secrets-env's own settings variable, and a later run of aws-secrets-env or \
+            "an aws-secrets-env's own settings variable, and a later run of aws-secrets-env or \
              its action would take its options from it"
         }
         _ => {

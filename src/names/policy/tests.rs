@@ -620,3 +620,20 @@ fn existing_variables_are_kept_unless_named() {
         "absent: nothing replaced"
     );
 }
+
+/// "it is an AWS SDK and CLI configuration variable", never "a AWS": the
+/// article follows the family's first letter (every name today is read as
+/// it is spelled; "a CI" is one too).
+#[test]
+fn each_family_name_takes_the_article_it_is_spoken_with() {
+    for family in Family::ALL {
+        let first = family.name().chars().next().unwrap().to_ascii_lowercase();
+        let vowel = "aeiou".contains(first);
+        assert_eq!(
+            family.article(),
+            if vowel { "an" } else { "a" },
+            "{}",
+            family.name()
+        );
+    }
+}
