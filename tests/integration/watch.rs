@@ -866,3 +866,59 @@ fn the_assumed_role_is_renewed_before_it_expires() {
     run.until_stderr(5, STARTED);
     run.no_leak();
 }
+
+/// M1 (issue 21) for a mask line longer than one pipe-atomic write (a
+/// one-line value over 4 KiB): it goes out while the app floods the same
+/// pipe, and nobody reads the pipe until the rotated value's masks wait on
+/// it full. The runner must still see the mask as a line of its own. On
+/// Linux 6.18 a write blocked on a full pipe comes out whole (6 KB and
+/// 100 KB lines amid a flood: whole, 3 of 3 each, with a plain Python
+/// probe), so this guards the end-to-end path; on a kernel that let the
+/// app's bytes into such a write, this test is the one that would say so.
+#[test]
+fn a_mask_longer_than_one_pipe_write_comes_out_whole_amid_a_flood() {
+    use std::io::Read as _;
+    use std::os::unix::process::CommandExt as _;
+    use std::process::Stdio;
+    let flood = "printf '%s\\n' \"${#A}\" >> starts; trap 'exit 0' TERM; \
+                 { while :; do printf 'progress '; done; } 2>/dev/null";
+    let (t, id) = watched("flood-value-1", &[], flood);
+    let t = t.env("GITHUB_ACTIONS", "true");
+    let mut command = t.command();
+    let err = std::fs::File::create(t.path("stderr.log")).unwrap();
+    let mut child = command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut run = Running { child, test: t };
+    run.until(10, "the first start", |r| r.lines("starts").len() == 1);
+    let long: String = (0..6000u32)
+        .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+        .collect();
+    rotate(&mut run.test, &id, &long);
+    // A check or two finds the change; its masks wait on the full pipe.
+    std::thread::sleep(Duration::from_secs(3));
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        all
+    });
+    run.until(20, "the restart", |r| r.lines("starts").len() == 2);
+    assert_eq!(run.lines("starts"), ["13", "6000"]);
+    drop(run);
+    let out = String::from_utf8(reader.join().unwrap()).unwrap();
+    let mask = format!("::add-mask::{long}");
+    let masks: Vec<usize> = out
+        .lines()
+        .filter(|l| l.contains("::add-mask::"))
+        .map(str::len)
+        .collect();
+    assert!(
+        out.lines().any(|l| l == mask),
+        "the long mask is not a line of its own: lines holding ::add-mask:: are {masks:?} bytes long"
+    );
+}
