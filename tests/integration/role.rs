@@ -5,9 +5,7 @@
 //! (`tests/faults/sigv4_proxy.py`) records which access key signed each
 //! call, and plays STS refusing.
 
-use crate::support::{ROOT, Test, moto, python};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use crate::support::{Helper, Test, moto};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/reader";
 /// The role as messages name it (an ARN's `::` is broken up in messages).
@@ -15,35 +13,19 @@ const SHOWN: &str = "`reader` in account 123456789012";
 const SUB: &str = "repo:octo-org/app:ref:refs/heads/main";
 const BEARER: &str = "request-token-1234";
 
-/// A helper server from tests/faults/ on a free port; killed when dropped.
-pub(crate) struct Server {
-    child: Child,
-    pub(crate) endpoint: String,
+/// A helper server from tests/faults/ ([`Helper`]); killed when dropped.
+pub(crate) struct Server(Helper);
+
+impl std::ops::Deref for Server {
+    type Target = Helper;
+    fn deref(&self) -> &Helper {
+        &self.0
+    }
 }
 
 impl Server {
     pub(crate) fn start(script: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(python())
-            .arg(format!("{ROOT}/tests/faults/{script}"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {script}: {e}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .unwrap_or_else(|| panic!("{script} said {line:?}"))
-            .trim()
-            .to_string();
-        Server {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
+        Server(Helper::start(script, args))
     }
 
     /// The proxy in front of moto, with `args` (`--deny`, `--fail-region`).
@@ -60,17 +42,7 @@ impl Server {
 
     /// `GET /__log`: what the server saw, in order.
     pub(crate) fn log(&self) -> Vec<serde_json::Value> {
-        let addr = self.endpoint.trim_start_matches("http://");
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        write!(
-            conn,
-            "GET /__log HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        conn.read_to_string(&mut reply).unwrap();
-        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
-        serde_json::from_str(body).unwrap()
+        serde_json::from_value(self.get("/__log")).unwrap()
     }
 
     /// The proxy's log as `(key, call)` pairs, keys of the role's
@@ -103,13 +75,6 @@ impl Server {
                 )
             })
             .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -15,7 +15,7 @@ mod proxy;
 mod running;
 mod signals;
 
-pub(crate) use proxy::Proxy;
+pub(crate) use proxy::{Helper, Proxy};
 pub(crate) use running::Running;
 pub(crate) use signals::default_signals;
 

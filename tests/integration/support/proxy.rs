@@ -7,10 +7,71 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// A running fault proxy; killed when dropped.
-pub(crate) struct Proxy {
+/// A helper server from `tests/faults/` (a fault proxy, the `SigV4` proxy,
+/// the OIDC token server) on a free port: it prints `PORT n` first, and
+/// answers `GET /__…` with JSON. Killed when dropped.
+pub(crate) struct Helper {
     child: Child,
     pub(crate) endpoint: String,
+}
+
+impl Helper {
+    /// Starts `tests/faults/SCRIPT ARGS…` and waits for its port.
+    pub(crate) fn start(script: &str, args: &[&str]) -> Helper {
+        let mut child = Command::new(python())
+            .arg(format!("{ROOT}/tests/faults/{script}"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tests/faults/{script}: {e}"));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("{script} said {line:?}"))
+            .trim()
+            .to_string();
+        Helper {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// `GET path` (`/__stats`, `/__log`): the JSON the helper answers.
+    pub(crate) fn get(&self, path: &str) -> serde_json::Value {
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
+        serde_json::from_str(body).unwrap()
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running fault proxy (`fault_proxy.py`); killed when dropped.
+pub(crate) struct Proxy(Helper);
+
+impl std::ops::Deref for Proxy {
+    type Target = Helper;
+    fn deref(&self) -> &Helper {
+        &self.0
+    }
 }
 
 impl Proxy {
@@ -29,47 +90,17 @@ impl Proxy {
 
     /// With more of `fault_proxy.py`'s options (`--only ACTION`, `--delay-ms MS`).
     pub(crate) fn start_with(mode: &str, count: u32, extra: &[String]) -> Proxy {
-        let mut cmd = Command::new(python());
-        cmd.arg(format!("{ROOT}/tests/faults/fault_proxy.py"))
-            .args(["--upstream", &moto().endpoint, "--mode", mode])
-            .args(["--count", &count.to_string()])
-            .args(extra);
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start tests/faults/fault_proxy.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .unwrap_or_else(|| panic!("fault proxy said {line:?}"))
-            .trim()
-            .to_string();
-        Proxy {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
+        let (upstream, count) = (moto().endpoint.clone(), count.to_string());
+        let mut args = vec!["--upstream", &upstream, "--mode", mode, "--count", &count];
+        args.extend(extra.iter().map(String::as_str));
+        Proxy(Helper::start("fault_proxy.py", &args))
     }
 }
 
 impl Proxy {
     /// The proxy's counters (`GET /__stats`).
     pub(crate) fn stats(&self) -> serde_json::Value {
-        let addr = self.endpoint.trim_start_matches("http://");
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        write!(
-            conn,
-            "GET /__stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        conn.read_to_string(&mut reply).unwrap();
-        let (_, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
-        serde_json::from_str(body).unwrap()
+        self.get("/__stats")
     }
 
     /// The calls the proxy has seen, in order (`service.Action`).
@@ -107,12 +138,5 @@ impl Proxy {
             last = t;
         }
         bursts
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
