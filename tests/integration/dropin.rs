@@ -4,7 +4,7 @@
 //! as the runner hands them over.
 
 use crate::passwords::Seeded;
-use crate::support::{Test, python};
+use crate::support::{Test, python, vars};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -265,7 +265,7 @@ fn official_numbers_keep_their_text() {
              N_E, N_NEG0, N_ARR, N_OBJ_N, N_OBJ_M_K, N_INNER_X, N_T, N_NUL, N_S\n",
         )
         .run();
-    let want: BTreeMap<String, String> = [
+    let want = vars(&[
         ("N_P", "1.10"),
         ("N_BIG", "12345678901234567890123"),
         ("N_E", "1e3"),
@@ -277,10 +277,7 @@ fn official_numbers_keep_their_text() {
         ("N_T", "true"),
         ("N_NUL", "null"),
         ("N_S", "1.10"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     assert_eq!(out.json(), want);
 }
 
@@ -306,15 +303,12 @@ fn braced_passwords_are_text_and_json_behind_a_bom_is_json() {
              DB_PASSWORD, DB_USER, API_KEY\n",
         )
         .run();
-    let want: BTreeMap<String, String> = [
+    let want = vars(&[
         ("PW", "{'y!4HJQtk;$Ga]\"ey6sI$\"&/7'UXpPX"),
         ("DB_PASSWORD", "bom-pw-123"),
         ("DB_USER", "app"),
         ("API_KEY", "nbsp-pw-123"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     assert_eq!(out.json(), want);
 }
 

@@ -612,6 +612,14 @@ pub(crate) fn read_with_shell(
         .collect()
 }
 
+/// Variables as a test states them: `(NAME, value)` pairs, as a map.
+pub(crate) fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
 /// Reads a dotenv file back with python-dotenv (`dotenv_values`, defaults).
 pub(crate) fn read_with_python_dotenv(file: &Path) -> BTreeMap<String, String> {
     let out = Command::new(python())

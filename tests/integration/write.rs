@@ -1,7 +1,7 @@
 //! `write`: the seed scenario, every selector form, naming, errors, masking and
 //! the file guarantees, against moto.
 
-use crate::support::{Test, moto, os_error, read_with_python_dotenv, read_with_shell};
+use crate::support::{Test, moto, os_error, read_with_python_dotenv, read_with_shell, vars};
 use std::collections::BTreeMap;
 
 /// The seed's secret (shared/seeds/000), with a password that breaks the
@@ -811,7 +811,7 @@ fn json_numbers_keep_their_text() {
         .run()
         .success();
     let got: BTreeMap<String, String> = serde_json::from_str(&out.stdout).unwrap();
-    let want: BTreeMap<String, String> = [
+    let want = vars(&[
         ("BIG", "12345678901234567890123"),
         ("PRICE", "1.10"),
         ("EXP", "1e3"),
@@ -821,10 +821,7 @@ fn json_numbers_keep_their_text() {
         ("INT", "7"),
         ("T", "true"),
         ("S", "1.10"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     assert_eq!(got, want);
 }
 
