@@ -44,7 +44,7 @@ full=1 release=
 if [ -n "$full" ]; then
   # dash for read-back tests; curl/openssl/git for the action's install and act tests;
   # strace for the tests that hold or fail the binary's own system calls.
-  apt_install dash ca-certificates curl openssl git shellcheck strace
+  apt_install dash ca-certificates curl openssl git shellcheck strace make
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -103,6 +103,17 @@ c.create_secret(Name="e2e/app", SecretString=json.dumps(app))
 c.create_secret(Name="e2e/plain", SecretString=plain)
 # a key that names a reserved variable (the value is no secret of the test)
 c.create_secret(Name="e2e/reserved", SecretString=json.dumps({"PATH": "/planted/bin"}))
+# The red team's H1 (2026-12-06) as written: keys that run code in every
+# later tar and make, beside a real password. The code only appends a line
+# to the marker file the workflow checks (E2E_PWNED).
+pwned = os.path.join(os.path.dirname(out), "pwned")
+c.create_secret(Name="e2e/tar", SecretString=json.dumps({
+    "TAR_OPTIONS": f"--checkpoint=1 --checkpoint-action=exec=echo TAR_OPTIONS ran >> {pwned}",
+    "GNUMAKEFLAGS": f"--eval=$(shell echo GNUMAKEFLAGS ran >> {pwned})",
+    "DB_PASSWORD": "DenyGapDbPassw0rd-5521-e2e",
+}))
+with open(os.path.join(out, "DB_PASSWORD"), "w", newline="") as f:
+    f.write("DenyGapDbPassw0rd-5521-e2e")
 ssm = {
     "MSG": "olá from homolog: $HOME e2e",
     "db_PASSWORD": "ssm-secure-pa$$word-e2e",
@@ -202,6 +213,7 @@ run_act() {
             --env AWS_EC2_METADATA_DISABLED=true \
             --env E2E_BINARY="$bin" \
             --env E2E_EXPECTED="$tmp/expected" \
+            --env E2E_PWNED="$tmp/pwned" \
             --env E2E_EXPECTED_OFFICIAL="$tmp/expected-official" \
             --env E2E_TEST1_ARN="$test1_arn" \
             --env E2E_TEST2_ARN="$test2_arn" \
@@ -243,7 +255,7 @@ done
 for marker in app-env outputs export-env printed missing-secret bad-input bad-format second-call redirected-stdout \
     planted-binary planted-option planted-bash-env planted-shell-options planted-state blanked-planted-state \
     official-readme official-no-file official-failures export-only blanked-official-readme \
-    dry-run base example-missing; do
+    dry-run base example-missing deny-gaps official-compat; do
     if grep -q "E2E-PASS $marker\$" "$tmp/act.log"; then
         ok "workflow assertion: $marker"
     else
