@@ -58,7 +58,7 @@ mod run {
                     return ExitCode::SUCCESS; // --help, --version
                 }
                 if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
-                    && e.to_string().contains("--secret-id")
+                    && missing_selector(&e)
                 {
                     eprintln!(
                         "aws-secrets-env: the selectors can also come from \
@@ -74,6 +74,20 @@ mod run {
             Command::Exec(args) => cmd::exec::run(&args),
         }
         .unwrap_or_else(|err| report(&err))
+    }
+
+    /// Whether `--secret-id` is among the arguments a usage error says are
+    /// missing (not merely in its usage line, which names it whenever
+    /// another argument is missing).
+    fn missing_selector(e: &clap::Error) -> bool {
+        use clap::error::{ContextKind, ContextValue};
+        match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(missing)) => {
+                missing.iter().any(|arg| arg.starts_with("--secret-id"))
+            }
+            Some(ContextValue::String(arg)) => arg.starts_with("--secret-id"),
+            _ => false,
+        }
     }
 
     /// Each error on a line of its own, and as an annotation under Actions.

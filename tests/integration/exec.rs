@@ -160,8 +160,7 @@ fn exec_needs_a_command() {
         .stderr(
             "error: the following required arguments were not provided:\n  <COMMAND>...\n\n\
              Usage: aws-secrets-env exec --secret-id <SELECTOR> -- <COMMAND>...\n\n\
-             For more information, try '--help'.\n\
-             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID (one per line), e.g. in a container's environment\n",
+             For more information, try '--help'.\n",
         )
         .run();
 }

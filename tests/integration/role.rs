@@ -275,9 +275,7 @@ fn bad_role_options_are_usage_errors() {
         .stderr(
             "error: the following required arguments were not provided:\n  --role-arn <ARN>\n\n\
              Usage: aws-secrets-env write --secret-id <SELECTOR> --role-arn <ARN> --role-duration <SECONDS>\n\n\
-             For more information, try '--help'.\n\
-             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID (one per line), \
-             e.g. in a container's environment\n",
+             For more information, try '--help'.\n",
         )
         .run();
 }

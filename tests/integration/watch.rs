@@ -420,9 +420,7 @@ fn watch_flags_are_checked_before_any_call() {
         .stderr(
             "error: the following required arguments were not provided:\n  --watch [<SECONDS>]\n\n\
              Usage: aws-secrets-env exec --secret-id <SELECTOR> --watch [<SECONDS>] --on-change \
-             <ACTION> -- <COMMAND>...\n\nFor more information, try '--help'.\n\
-             aws-secrets-env: the selectors can also come from AWS_SECRETS_ENV_SECRET_ID (one per \
-             line), e.g. in a container's environment\n",
+             <ACTION> -- <COMMAND>...\n\nFor more information, try '--help'.\n",
         )
         .run();
 }
