@@ -5,6 +5,12 @@
 //! batch, its one-by-one fallback, a page, a `--watch` version check — and
 //! starts calls to one service in one region no faster than the service's
 //! documented request rate (its [`Pace`]).
+//!
+//! The STS calls of `--role-arn` are the credential provider's, not a
+//! client's: the first (with GitHub's token request before it) runs alone,
+//! before any other call (`credentials::assume`), and each renewal runs
+//! inside the call that needed fresh keys, while that call holds its permit,
+//! so they never raise the number in flight either.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
