@@ -8,7 +8,7 @@
 //!   the runner behaves (`PATH`, `LD_*`, `BASH_ENV`, `GITHUB_*`…). The file's
 //!   reader is the user's own app, which may well need `HTTPS_PROXY` or
 //!   `JAVA_HOME`, so the list is short and `--allow-reserved-names` lifts it.
-//! - [`policy::denied`] (`policy/deny.txt`, by program), for an export to
+//! - `policy::denied` (`policy/deny.txt`, by program), for an export to
 //!   later steps (`--export-env`, `--format github-env`) and `exec`'s
 //!   command: there the value reaches every program those run, so every name
 //!   that makes a program run code, load options or send traffic elsewhere is
