@@ -1,7 +1,7 @@
 """HTTP/1.1 framing shared by the test and benchmark proxies (stdlib only).
 
-`tests/faults/fault_proxy.py` and `bench/latency_proxy.py` import it after
-putting this folder on `sys.path`. It reads request and response heads,
+`tests/faults/fault_proxy.py`, `tests/faults/sigv4_proxy.py` and
+`bench/latency_proxy.py` import it after putting this folder on `sys.path`. It reads request and response heads,
 bodies framed by Content-Length, chunked encoding or end of stream, and
 writes messages back with Content-Length framing; `Upstream` is one
 keep-alive connection to the server a proxy stands in front of.
@@ -10,7 +10,12 @@ keep-alive connection to the server a proxy stands in front of.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
+import threading
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 MAX_HEADER_BYTES = 64 * 1024
 
@@ -208,3 +213,44 @@ class Upstream:
                 await self.close()
             return start, headers, body
         raise AssertionError("unreachable")
+
+
+def watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, log: Callable[[str], None]) -> None:
+    """Daemon thread: set `stop` once stdin reaches EOF (or cannot be read):
+    the test that started the server, holding its stdin, is gone."""
+
+    def run() -> None:
+        try:
+            while os.read(0, 65536):
+                pass
+        except OSError:
+            pass
+        log("stdin closed; exiting")
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=run, name="stdin-watch", daemon=True).start()
+
+
+async def serve(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    port: int,
+    *,
+    stdin_watch: bool,
+    log: Callable[[str], None],
+) -> int:
+    """Serves `handle` on 127.0.0.1:`port` (0: a free one), prints `PORT n`
+    on stdout for the test that started it, and runs until SIGTERM or
+    SIGINT, or (with `stdin_watch`) until stdin reaches EOF."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, limit=MAX_HEADER_BYTES, backlog=128)
+    sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")
+    sys.stdout.flush()
+    if stdin_watch:
+        watch_stdin(loop, stop, log)
+    await stop.wait()
+    server.close()
+    # Open connections (a hanging one, say) are cancelled by asyncio.run on return.
+    return 0

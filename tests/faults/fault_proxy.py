@@ -45,10 +45,7 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
-import signal
 import sys
-import threading
 import time
 import urllib.parse
 import uuid
@@ -56,7 +53,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with bench/latency_proxy.py)
-    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, close_writer, framed, header, read_request, serialise,
+    CONNECTION_ERRORS, Headers, Upstream, close_writer, framed, header, read_request, serialise, serve,
 )
 
 IDLE_TIMEOUT_S = 300.0
@@ -276,21 +273,6 @@ class Proxy:
 # --------------------------------------------------------------------------- lifecycle
 
 
-def watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    """Daemon thread: set `stop` once stdin reaches EOF (or cannot be read)."""
-
-    def run() -> None:
-        try:
-            while os.read(0, 65536):
-                pass
-        except OSError:
-            pass
-        log("stdin closed; exiting")
-        loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=run, name="stdin-watch", daemon=True).start()
-
-
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--upstream", required=True, help="http://HOST:PORT of the real server (moto)")
@@ -310,24 +292,9 @@ async def main() -> int:
     if args.count < 0:
         ap.error("--count must be >= 0")
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
     proxy = Proxy((up.hostname, up.port), args.mode, args.count, args.message,
                   args.only, args.delay_ms / 1000)
-    server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=MAX_HEADER_BYTES, backlog=128)
-    port = server.sockets[0].getsockname()[1]
-    sys.stdout.write(f"PORT {port}\n")
-    sys.stdout.flush()
-    if not args.no_stdin_watch:
-        watch_stdin(loop, stop)
-
-    await stop.wait()
-    server.close()
-    # Open connections (a hanging one, say) are cancelled by asyncio.run on return.
-    return 0
+    return await serve(proxy.handle, args.port, stdin_watch=not args.no_stdin_watch, log=log)
 
 
 if __name__ == "__main__":

@@ -37,18 +37,15 @@ import argparse
 import asyncio
 import datetime
 import json
-import os
 import re
-import signal
 import sys
-import threading
 import urllib.parse
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with fault_proxy.py)
-    CONNECTION_ERRORS, MAX_HEADER_BYTES, Upstream, close_writer, framed, header, read_request,
+    CONNECTION_ERRORS, Upstream, close_writer, framed, header, read_request, serve,
 )
 
 IDLE_TIMEOUT_S = 300.0
@@ -167,18 +164,6 @@ class Proxy:
             await close_writer(writer)
 
 
-def watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    def run() -> None:
-        try:
-            while os.read(0, 65536):
-                pass
-        except OSError:
-            pass
-        loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=run, name="stdin-watch", daemon=True).start()
-
-
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--upstream", required=True, help="http://HOST:PORT of the real server (moto)")
@@ -193,19 +178,8 @@ async def main() -> int:
     if up.scheme != "http" or not up.hostname or not up.port:
         ap.error("--upstream must be http://HOST:PORT")
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     proxy = Proxy((up.hostname, up.port), args.fail_region, args.fail_with, args.deny, args.expire_in)
-    server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=MAX_HEADER_BYTES, backlog=128)
-    sys.stdout.write(f"PORT {server.sockets[0].getsockname()[1]}\n")
-    sys.stdout.flush()
-    if not args.no_stdin_watch:
-        watch_stdin(loop, stop)
-    await stop.wait()
-    server.close()
-    return 0
+    return await serve(proxy.handle, args.port, stdin_watch=not args.no_stdin_watch, log=log)
 
 
 if __name__ == "__main__":
