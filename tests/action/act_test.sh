@@ -283,8 +283,12 @@ fi
 # tests/action/workflows/role.yml: no AWS keys in the job, only role-to-assume
 # and the job's OIDC token, served by tests/faults/oidc_server.py; calls go
 # through tests/faults/sigv4_proxy.py, which records who signed each.
-start_helper() { # SCRIPT ARGS...: prints the port it listens on
-    local script=$1 port
+# start_helper SCRIPT ARGS...: starts it, sets helper_port to the port it
+# listens on. Not in a $(…): the pid must reach this shell's helper_pids for
+# cleanup to stop it (in a subshell it was lost and every run left both
+# helpers running).
+start_helper() {
+    local script=$1 port=''
     shift
     "$python" "$repo/tests/faults/$script" --no-stdin-watch "$@" >"$tmp/$script.port" 2>>"$tmp/helpers.log" &
     helper_pids+=($!)
@@ -292,10 +296,12 @@ start_helper() { # SCRIPT ARGS...: prints the port it listens on
         read -r _ port <"$tmp/$script.port" 2>/dev/null && [[ -n ${port:-} ]] && break
         sleep 0.1
     done
-    printf '%s\n' "${port:?$script did not start}"
+    helper_port=${port:?$script did not start}
 }
-proxy_port=$(start_helper sigv4_proxy.py --upstream "$endpoint")
-oidc_port=$(start_helper oidc_server.py --bearer act-request-token --sub repo:aws-secrets-env/e2e:ref:refs/heads/main)
+start_helper sigv4_proxy.py --upstream "$endpoint"
+proxy_port=$helper_port
+start_helper oidc_server.py --bearer act-request-token --sub repo:aws-secrets-env/e2e:ref:refs/heads/main
+oidc_port=$helper_port
 role_rc=0
 (
     cd "$tmp/repo"
