@@ -663,6 +663,11 @@ fn a_restart_stops_the_apps_background_children_too() {
     run.signal("TERM");
     assert_eq!(run.exit_code(10), Some(7));
     run.until_stderr(5, &format!("{STARTED}{RESTARTED}"));
+    // SIGTERM went to the app, which exited; its background child is no
+    // longer anyone's to stop but the test's (it would sleep on for 300 s).
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &second.to_string()])
+        .status();
 }
 
 /// Every asynchronous signal reaches the app, as tini forwards them, not
