@@ -20,8 +20,13 @@ use crate::error::Error;
 use crate::secret::Item;
 use crate::secret::{Secret, SecretBytes};
 use aws_config::{Region, SdkConfig};
+use aws_sdk_secretsmanager::config::http::HttpResponse;
+use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::list_secrets::ListSecretsError;
 use aws_sdk_secretsmanager::primitives::Blob;
-use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, SecretValueEntry};
+use aws_sdk_secretsmanager::types::{
+    Filter, FilterNameStringType, SecretListEntry, SecretValueEntry,
+};
 #[cfg(target_os = "linux")]
 use std::collections::HashMap;
 use tokio::task::JoinSet;
@@ -296,6 +301,43 @@ async fn get_each(client: &Client, ids: Vec<String>, region: &str) -> Settled {
 /// Names per `ListSecrets` page (the API's limit).
 const LIST_PAGE: i32 = 100;
 
+/// Every `ListSecrets` page of the names that start with `prefix`, followed
+/// to the last, each page's matching `(name, entry)` pairs handed to `page`
+/// as it arrives (the name filter may match more loosely than a prefix:
+/// checked here). The fetch and `--watch`'s check both page this way.
+async fn list_by_prefix(
+    client: &Client,
+    prefix: &str,
+    mut page: impl FnMut(Vec<(&str, &SecretListEntry)>),
+) -> Result<(), SdkError<ListSecretsError, HttpResponse>> {
+    let filter = Filter::builder()
+        .key(FilterNameStringType::Name)
+        .values(prefix)
+        .build();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .call(|c| {
+                c.list_secrets()
+                    .filters(filter.clone())
+                    .max_results(LIST_PAGE)
+                    .set_next_token(token.take())
+                    .send()
+            })
+            .await?;
+        page(
+            out.secret_list()
+                .iter()
+                .filter_map(|e| Some((e.name().filter(|n| n.starts_with(prefix))?, e)))
+                .collect(),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// Every secret whose name starts with `prefix`: `ListSecrets` pages of 100
 /// names, followed to the last page, and each page's names fetched 20 to a
 /// `BatchGetSecretValue` while the next page is listed, so 1,000 secrets take
@@ -308,40 +350,16 @@ async fn by_prefix(client: &Client, prefix: &str, region: &str) -> Outcome {
         region,
         version: String::new(),
     };
-    let filter = Filter::builder()
-        .key(FilterNameStringType::Name)
-        .values(prefix)
-        .build();
     let mut batches: JoinSet<Settled> = JoinSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .call(|c| {
-                c.list_secrets()
-                    .filters(filter.clone())
-                    .max_results(LIST_PAGE)
-                    .set_next_token(token.take())
-                    .send()
-            })
-            .await
-            .map_err(|e| from_sdk(&e, &ctx))?;
-        // The name filter may match more loosely than a prefix: check.
-        let names: Vec<String> = out
-            .secret_list()
-            .iter()
-            .filter_map(|e| e.name())
-            .filter(|n| n.starts_with(prefix))
-            .map(str::to_string)
-            .collect();
+    list_by_prefix(client, prefix, |page| {
+        let names: Vec<String> = page.iter().map(|(name, _)| (*name).to_string()).collect();
         for chunk in names.chunks(BATCH) {
             let (client, chunk, region) = (client.clone(), chunk.to_vec(), region.to_string());
             batches.spawn(async move { get_batch(&client, chunk, &region).await });
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+    })
+    .await
+    .map_err(|e| from_sdk(&e, &ctx))?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
     while let Some(joined) = batches.join_next().await {
@@ -441,45 +459,26 @@ async fn describe(client: &Client, id: &str, stage: Option<&str>, region: &str) 
 /// minutes late.)
 #[cfg(target_os = "linux")]
 async fn list(client: &Client, prefix: &str, region: &str) -> Found {
-    let filter = Filter::builder()
-        .key(FilterNameStringType::Name)
-        .values(prefix)
-        .build();
     let what = format!("secrets `{prefix}*`");
     let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = client
-            .call(|c| {
-                c.list_secrets()
-                    .filters(filter.clone())
-                    .max_results(LIST_PAGE)
-                    .set_next_token(token.take())
-                    .send()
-            })
-            .await
-            .map_err(|e| {
-                needs(
-                    from_sdk(
-                        &e,
-                        &Ctx::new(Service::SecretsManager, what.clone(), prefix, region),
-                    ),
-                    "`secretsmanager:ListSecrets` to watch a wildcard for changes",
-                )
-            })?;
-        for entry in out.secret_list() {
-            if let Some(name) = entry.name().filter(|n| n.starts_with(prefix)) {
-                found.push((
-                    format!("{what}: `{name}`"),
-                    at_stage(entry.secret_versions_to_stages(), "AWSCURRENT"),
-                ));
-            }
+    list_by_prefix(client, prefix, |page| {
+        for (name, entry) in page {
+            found.push((
+                format!("{what}: `{name}`"),
+                at_stage(entry.secret_versions_to_stages(), "AWSCURRENT"),
+            ));
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+    })
+    .await
+    .map_err(|e| {
+        needs(
+            from_sdk(
+                &e,
+                &Ctx::new(Service::SecretsManager, what.clone(), prefix, region),
+            ),
+            "`secretsmanager:ListSecrets` to watch a wildcard for changes",
+        )
+    })?;
     Ok(found)
 }
 
