@@ -173,25 +173,18 @@ fn strace_is_installed() {
     );
 }
 
-/// The test's command run under `strace -f` with `trace` and `inject`
-/// (e.g. `trace=fsync`, `inject=fsync:delay_enter=…`), in its directory,
-/// with exactly its environment; strace's own output is discarded.
+/// The test's command run under `strace -f -qq` with `options` (where the
+/// trace goes, what is traced, what is injected: `-o /dev/null -e
+/// trace=fsync -e inject=fsync:delay_enter=…`), in its directory, with
+/// exactly its environment.
 #[cfg(target_os = "linux")]
-fn under_strace(t: &Test, trace: &str, inject: &str) -> Command {
+fn under_strace(t: &Test, options: &[&str]) -> Command {
     let cmd = t.command();
     let mut strace = Command::new("strace");
     strace
-        .args([
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            trace,
-            "-e",
-            inject,
-            BIN,
-        ])
+        .args(["-f", "-qq"])
+        .args(options)
+        .arg(BIN)
         .args(cmd.get_args())
         .current_dir(t.dir.path())
         .env_clear()
@@ -225,7 +218,17 @@ fn without_strace(text: &str) -> String {
 #[allow(clippy::zombie_processes)]
 fn paused_in_fsync(t: &Test, extra_env: &[(&str, &str)]) -> Option<(Child, i32)> {
     strace_is_installed();
-    let mut strace = under_strace(t, "trace=fsync", "inject=fsync:delay_enter=20000000:when=1");
+    let mut strace = under_strace(
+        t,
+        &[
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=fsync",
+            "-e",
+            "inject=fsync:delay_enter=20000000:when=1",
+        ],
+    );
     // strace writes to /dev/null (-o): the pipe carries the binary's stderr.
     strace.stdout(Stdio::null()).stderr(Stdio::piped());
     for (k, v) in extra_env {
@@ -549,7 +552,9 @@ fn linkat_refusals_fall_back_and_still_write() {
         if existing {
             std::fs::write(t.path("app.env"), "OLD=1\n").unwrap();
         }
-        let out = under_strace(&t, "trace=linkat", inject).output().unwrap();
+        let out = under_strace(&t, &["-o", "/dev/null", "-e", "trace=linkat", "-e", inject])
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{inject}: {}",
@@ -680,26 +685,18 @@ fn mode_is_set_before_any_byte_is_written() {
             t = t.env("AWS_SECRETS_ENV_TEST_NAMED_TEMP", "1");
         }
         let trace = t.path("trace.txt");
-        let cmd = t.command();
-        let mut strace = Command::new("strace");
-        strace
-            .args([
-                "-f",
-                "-qq",
+        let trace_path = trace.to_str().expect("a UTF-8 temporary path");
+        let mut strace = under_strace(
+            &t,
+            &[
                 "-s",
                 "0",
+                "-o",
+                trace_path,
                 "-e",
                 "trace=openat,fchmod,write",
-                "-o",
-            ])
-            .arg(&trace)
-            .arg(BIN)
-            .args(cmd.get_args())
-            .current_dir(t.dir.path())
-            .env_clear()
-            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .stdin(Stdio::null());
-        default_signals(&mut strace);
+            ],
+        );
         let out = strace.output().unwrap();
         assert!(out.status.success(), "named: {named}");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "", "named: {named}");
