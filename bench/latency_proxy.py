@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with tests/faults/fault_proxy.py)
-    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, close_writer, framed, header, read_request, serialise,
+    CONNECTION_ERRORS, MAX_HEADER_BYTES, Headers, Upstream, api_requests, close_writer, framed, header, serialise,
 )
 
 IDLE_TIMEOUT_S = 120.0
@@ -96,7 +96,9 @@ class Proxy:
         self.rtt = rtt
         self.stats = Stats()
 
-    async def control(self, method: str, path: str, writer: asyncio.StreamWriter) -> None:
+    async def control(self, method: str, path: str, writer: asyncio.StreamWriter, _keep_alive: bool) -> None:
+        # Answered with Content-Length whatever the client asked: the
+        # connection stays usable, and a client asking to close closes it.
         if method == "GET" and path == "/__stats":
             status, payload = "200 OK", self.stats.as_dict()
         elif method == "POST" and path == "/__reset":
@@ -117,17 +119,7 @@ class Proxy:
         counted = False
         upstream = Upstream(*self.upstream, retry_fresh=True)
         try:
-            while True:
-                req = await read_request(reader, writer, IDLE_TIMEOUT_S)
-                if req is None:
-                    break
-
-                if req.target.startswith("/__"):
-                    await self.control(req.method, req.target, writer)
-                    if not req.keep_alive:
-                        break
-                    continue
-
+            async for req, _path in api_requests(reader, writer, IDLE_TIMEOUT_S, self.control):
                 if not counted:
                     counted = True
                     self.stats.connections += 1

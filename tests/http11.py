@@ -14,8 +14,9 @@ import os
 import signal
 import sys
 import threading
+import urllib.parse
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 MAX_HEADER_BYTES = 64 * 1024
 
@@ -152,6 +153,29 @@ async def read_request(
     conn = (header(headers, "connection") or "").lower()
     keep_alive = "close" not in conn and (version == "HTTP/1.1" or "keep-alive" in conn)
     return Request(start, method, target, headers, body, keep_alive)
+
+
+async def api_requests(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    idle_timeout: float,
+    control: Callable[[str, str, asyncio.StreamWriter, bool], Awaitable[None]],
+) -> AsyncIterator[tuple[Request, str]]:
+    """The API requests of one client connection, each with its path, until
+    the client closes or stays idle. A `/__…` control request (`GET
+    /__stats`) is answered by `control(method, path, writer, keep_alive)`
+    and never yielded: it never goes upstream and is not counted."""
+    while True:
+        req = await read_request(reader, writer, idle_timeout)
+        if req is None:
+            return
+        path = urllib.parse.urlsplit(req.target).path
+        if path.startswith("/__"):
+            await control(req.method, path, writer, req.keep_alive)
+            if not req.keep_alive:
+                return
+            continue
+        yield req, path
 
 
 async def close_writer(writer: asyncio.StreamWriter) -> None:

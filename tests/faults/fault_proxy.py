@@ -53,7 +53,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with bench/latency_proxy.py)
-    CONNECTION_ERRORS, Headers, Upstream, close_writer, framed, header, read_request, serialise, serve,
+    CONNECTION_ERRORS, Headers, Upstream, api_requests, close_writer, framed, header, serialise, serve,
 )
 
 IDLE_TIMEOUT_S = 300.0
@@ -189,19 +189,8 @@ class Proxy:
         self.connections += 1
         upstream = Upstream(*self.upstream)
         try:
-            while True:
-                req = await read_request(reader, writer, IDLE_TIMEOUT_S)
-                if req is None:
-                    break
+            async for req, path in api_requests(reader, writer, IDLE_TIMEOUT_S, self.control):
                 keep_alive = req.keep_alive
-
-                path = urllib.parse.urlsplit(req.target).path
-                if path.startswith("/__"):  # control paths never go upstream and are not counted
-                    await self.control(req.method, path, writer, keep_alive)
-                    if not keep_alive:
-                        break
-                    continue
-
                 self.requests += 1
                 target_name = header(req.headers, "x-amz-target") or f"{req.method} {path}"
                 self.in_flight += 1

@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from http11 import (  # noqa: E402  (tests/http11.py: the framing shared with fault_proxy.py)
-    CONNECTION_ERRORS, Upstream, close_writer, framed, header, read_request, serve,
+    CONNECTION_ERRORS, Upstream, api_requests, close_writer, framed, header, serve,
 )
 
 IDLE_TIMEOUT_S = 300.0
@@ -91,24 +91,20 @@ class Proxy:
         self.deny = set(deny)
         self.seen: list[dict] = []
 
+    async def control(self, method: str, path: str, writer: asyncio.StreamWriter, keep_alive: bool) -> None:
+        if path == "/__log":
+            status, body = "200 OK", json.dumps(self.seen).encode()
+        else:
+            status, body = "404 Not Found", json.dumps({"error": "unknown control path"}).encode()
+        writer.write(framed(f"HTTP/1.1 {status}", [("Content-Type", "application/json")], body,
+                            keep_alive=keep_alive))
+        await writer.drain()
+
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream = Upstream(*self.upstream)
         try:
-            while True:
-                req = await read_request(reader, writer, IDLE_TIMEOUT_S)
-                if req is None:
-                    break
+            async for req, path in api_requests(reader, writer, IDLE_TIMEOUT_S, self.control):
                 keep_alive = req.keep_alive
-                path = urllib.parse.urlsplit(req.target).path
-                if path == "/__log":
-                    body = json.dumps(self.seen).encode()
-                    writer.write(framed("HTTP/1.1 200 OK", [("Content-Type", "application/json")], body,
-                                        keep_alive=keep_alive))
-                    await writer.drain()
-                    if not keep_alive:
-                        break
-                    continue
-
                 found = SCOPE.search(header(req.headers, "authorization") or "")
                 key, region, service = found.groups() if found else ("", "", "")
                 call = header(req.headers, "x-amz-target") or ""
