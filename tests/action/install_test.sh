@@ -95,38 +95,8 @@ if grep -q "$(sha256sum "$tmp/www/v0.1.0/$asset" | cut -d" " -f1)" "$tmp/bad.jso
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 \
     -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
-cat >"$tmp/server.py" <<'EOF'
-import functools, http.server, os, ssl, sys
-
-root, cert, key, log_path, port_file = sys.argv[1:6]
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        with open(log_path, "a") as log:
-            log.write(f"GET {self.path}\n")
-        if self.path.startswith("/to-http/"):
-            # A redirect to plain http: curl --proto '=https' must refuse it.
-            self.send_response(302)
-            self.send_header("Location", "http://127.0.0.1:9/" + self.path[9:])
-            self.end_headers()
-            return
-        super().do_GET()
-
-    def log_message(self, *args):
-        pass
-
-httpd = http.server.ThreadingHTTPServer(
-    ("127.0.0.1", 0), functools.partial(Handler, directory=root))
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(httpd.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-httpd.serve_forever()
-EOF
 : >"$tmp/requests.log"
-python3 "$tmp/server.py" "$tmp/www" "$tmp/cert.pem" "$tmp/key.pem" \
+python3 "$here/https_mirror.py" "$tmp/www" "$tmp/cert.pem" "$tmp/key.pem" \
     "$tmp/requests.log" "$tmp/port" 2>"$tmp/server.err" &
 server_pid=$!
 for _ in $(seq 1 100); do

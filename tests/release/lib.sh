@@ -16,8 +16,9 @@
 
 # The counters (ok, not_ok, finish_tests), free_port and start_moto_server
 # are tests/action/lib.sh's.
+_release_lib=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=tests/action/lib.sh
-. "$(dirname -- "${BASH_SOURCE[0]}")/../action/lib.sh"
+. "$_release_lib/../action/lib.sh"
 # check NAME COMMAND...: ok or not_ok by the command's exit code.
 check() {
     local name=$1
@@ -114,27 +115,8 @@ start_mirror() {
     printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$tmp/ca/ext"
     openssl x509 -req -in "$tmp/ca/server.csr" -CA "$tmp/ca/ca.pem" -CAkey "$tmp/ca/ca.key" \
         -CAcreateserial -days 1 -extfile "$tmp/ca/ext" -out "$tmp/ca/server.pem" >/dev/null 2>&1
-    cat >"$tmp/mirror.py" <<'EOF'
-import functools, http.server, os, ssl, sys
-root, cert, key, log_path, port_file = sys.argv[1:6]
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        with open(log_path, "a") as log:
-            log.write(f"GET {self.path}\n")
-        super().do_GET()
-    def log_message(self, *args):
-        pass
-httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(httpd.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-httpd.serve_forever()
-EOF
     : >"$tmp/mirror.log"
-    "$python" "$tmp/mirror.py" "$root" "$tmp/ca/server.pem" "$tmp/ca/server.key" \
+    "$python" "$_release_lib/../action/https_mirror.py" "$root" "$tmp/ca/server.pem" "$tmp/ca/server.key" \
         "$tmp/mirror.log" "$tmp/mirror.port" 2>"$tmp/mirror.err" &
     _release_pids+=($!)
     for _ in $(seq 1 100); do
